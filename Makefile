@@ -1,0 +1,93 @@
+# skiff: `make` builds build/skiff; `make check` runs every test (unit + lab).
+# See README.md. Every Debian package needed is installed by scripts/install-deps.sh.
+
+CC      ?= gcc
+BUILD   := build
+SLIRP_CFLAGS := -I/usr/include/slirp
+SLIRP_LIBS   := -lslirp
+
+WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 $(WARN) -D_GNU_SOURCE -Isrc -I$(BUILD)/gen $(SLIRP_CFLAGS) -MMD -MP
+LDLIBS  := -lpthread $(SLIRP_LIBS)
+
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+
+LIB_SRCS := $(filter-out src/main.c,$(shell find src -name '*.c' | sort))
+ASM_SRCS := $(shell find src -name '*.S' | sort)
+ASL_SRCS := $(shell find src -name '*.asl' | sort)
+AML      := $(patsubst src/%.asl,$(BUILD)/gen/%.aml,$(ASL_SRCS))
+
+OBJS     := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS)) $(patsubst src/%.S,$(BUILD)/obj/%.o,$(ASM_SRCS))
+SAN_OBJS := $(patsubst src/%.c,$(BUILD)/san/%.o,$(LIB_SRCS)) $(patsubst src/%.S,$(BUILD)/san/%.o,$(ASM_SRCS))
+
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+UNIT_HELPERS := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
+
+.PHONY: all deps check unit lab lab-check demo bench clean fuzz
+all: deps $(BUILD)/skiff
+
+deps:
+	@scripts/install-deps.sh build
+
+$(BUILD)/skiff: $(BUILD)/obj/main.o $(BUILD)/libskiff.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libskiff.a: $(OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libskiff-san.a: $(SAN_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/obj/%.o: src/%.c | $(AML)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/san/%.o: src/%.c | $(AML)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -c -o $@ $<
+
+# ACPI tables written in ASL, compiled by iasl and linked in with .incbin.
+$(BUILD)/gen/%.aml: src/%.asl
+	@mkdir -p $(dir $@)
+	iasl -p $(basename $@) $< >/dev/null
+
+$(BUILD)/obj/%.o: src/%.S $(AML)
+	@mkdir -p $(dir $@)
+	$(CC) -I$(BUILD)/gen -c -o $@ $<
+
+$(BUILD)/san/%.o: src/%.S $(AML)
+	@mkdir -p $(dir $@)
+	$(CC) -I$(BUILD)/gen -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(UNIT_HELPERS) $(BUILD)/libskiff-san.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -Itests/unit -o $@ $< $(UNIT_HELPERS) $(BUILD)/libskiff-san.a $(LDLIBS) -lcmocka
+
+# Unit tests (cmocka, ASan + UBSan); prints cmocka's counts and a total.
+unit: deps $(UNIT_BINS) $(BUILD)/skiff
+	@tests/run-unit.sh $(UNIT_BINS)
+
+# The nested lab (tests/lab/README.md): real KVM inside QEMU's software CPU.
+lab: all
+	@$(MAKE) -C tests/lab images
+
+lab-check: lab
+	@tests/lab/run-tests.sh
+
+check: unit lab-check
+
+# Boot the demo guest: directly where /dev/kvm runs Linux guests, else in the lab.
+demo: all
+	@scripts/demo.sh
+
+bench: lab
+	@bench/run.sh
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

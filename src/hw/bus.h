@@ -1,0 +1,62 @@
+/* One table per address space (port I/O, MMIO) that maps guest addresses to
+ * device handlers. Devices see an offset into their own region, never the
+ * absolute address, so a PCI BAR can move without the device noticing
+ * (the kvmtool/Firecracker "bus" idea).
+ *
+ * Locking: handlers run with the VMM big lock held (util/event_loop.h), on a
+ * vCPU thread. Registration also happens under the big lock. */
+#ifndef SKIFF_HW_BUS_H
+#define SKIFF_HW_BUS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* data is little-endian, len is 1, 2, 4 or 8. For reads the handler fills
+ * data[0..len); it is pre-filled with 0xff (floating bus). */
+typedef void (*bus_access_fn)(void *opaque, uint64_t offset, uint8_t *data,
+			      unsigned len, bool is_write);
+
+struct bus_region {
+	uint64_t base;
+	uint64_t len;
+	bus_access_fn fn;
+	void *opaque;
+	const char *name;
+};
+
+#define BUS_MAX_REGIONS 64
+
+struct bus {
+	const char *name;          /* "pio" or "mmio", for messages */
+	struct bus_region region[BUS_MAX_REGIONS]; /* sorted by base */
+	int nr_regions;
+};
+
+void bus_init(struct bus *bus, const char *name);
+/* 0, or -1 if the range overlaps an existing region, is empty, wraps, or the table is full. */
+int bus_register(struct bus *bus, uint64_t base, uint64_t len, bus_access_fn fn,
+		 void *opaque, const char *name);
+/* Remove the region that starts at base and belongs to opaque. 0 or -1. */
+int bus_unregister(struct bus *bus, uint64_t base, void *opaque);
+/* Dispatch one access. Unclaimed reads return all ones, unclaimed writes are
+ * dropped; returns false for unclaimed. An access that straddles a region's
+ * end is treated as unclaimed. */
+bool bus_access(struct bus *bus, uint64_t addr, uint8_t *data, unsigned len, bool is_write);
+const struct bus_region *bus_find(const struct bus *bus, uint64_t addr);
+
+/* Little-endian helpers for handlers. */
+static inline uint64_t bus_data_get(const uint8_t *data, unsigned len)
+{
+	uint64_t v = 0;
+	for (unsigned i = 0; i < len && i < 8; i++)
+		v |= (uint64_t)data[i] << (8 * i);
+	return v;
+}
+
+static inline void bus_data_set(uint8_t *data, unsigned len, uint64_t v)
+{
+	for (unsigned i = 0; i < len && i < 8; i++)
+		data[i] = (uint8_t)(v >> (8 * i));
+}
+
+#endif

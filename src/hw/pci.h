@@ -1,0 +1,126 @@
+/* Conventional PCI: bus 0 only, config mechanism #1 (ports 0xCF8/0xCFC),
+ * type-0 headers, BARs that move through the bus tables, INTx lines.
+ *
+ * A device embeds struct pci_dev, fills identity with pci_dev_init(), adds
+ * BARs with pci_dev_add_bar() and is plugged with pci_bus_add(). It raises
+ * and lowers its INTx line with pci_set_irq(); it reaches guest RAM only
+ * through pci_dma_read()/pci_dma_write(), which bounds-check every access and
+ * honour the COMMAND register's bus-master bit. */
+#ifndef SKIFF_HW_PCI_H
+#define SKIFF_HW_PCI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hw/bus.h"
+#include "vm/guest_mem.h"
+
+/* Config space offsets (PCI Local Bus 3.0, 6.1). */
+#define PCI_VENDOR_ID        0x00
+#define PCI_DEVICE_ID        0x02
+#define PCI_COMMAND          0x04
+#define  PCI_COMMAND_IO      0x0001
+#define  PCI_COMMAND_MEMORY  0x0002
+#define  PCI_COMMAND_MASTER  0x0004
+#define  PCI_COMMAND_INTX_DISABLE 0x0400
+#define PCI_STATUS           0x06
+#define  PCI_STATUS_INTERRUPT 0x0008
+#define  PCI_STATUS_CAP_LIST 0x0010
+#define PCI_REVISION_ID      0x08
+#define PCI_CLASS_PROG       0x09
+#define PCI_CLASS_DEVICE     0x0a
+#define PCI_CACHE_LINE_SIZE  0x0c
+#define PCI_LATENCY_TIMER    0x0d
+#define PCI_HEADER_TYPE      0x0e
+#define PCI_BASE_ADDRESS_0   0x10
+#define PCI_SUBSYSTEM_VENDOR_ID 0x2c
+#define PCI_SUBSYSTEM_ID     0x2e
+#define PCI_ROM_ADDRESS      0x30
+#define PCI_CAPABILITY_LIST  0x34
+#define PCI_INTERRUPT_LINE   0x3c
+#define PCI_INTERRUPT_PIN    0x3d
+
+#define PCI_NUM_BARS 6
+#define PCI_MAX_SLOTS 32
+
+enum pci_bar_type { PCI_BAR_NONE, PCI_BAR_MMIO32, PCI_BAR_IO };
+
+struct pci_bar {
+	enum pci_bar_type type;
+	uint32_t size;         /* power of two; 0 = unused */
+	uint32_t addr;         /* current address (base), as programmed */
+	bool mapped;           /* currently registered on a bus */
+	bus_access_fn fn;
+	void *opaque;
+};
+
+struct pci_bus;
+struct pci_dev;
+
+/* Called after the guest writes config space (for device-specific side
+ * effects); off/len describe the write, the new bytes are already in cfg[]. */
+typedef void (*pci_cfg_write_fn)(struct pci_dev *dev, unsigned off, unsigned len);
+
+struct pci_dev {
+	uint8_t cfg[256];
+	uint8_t wmask[256];       /* bits the guest may write */
+	struct pci_bar bar[PCI_NUM_BARS];
+	struct pci_bus *bus;
+	int slot;                 /* device number on bus 0, -1 until plugged */
+	unsigned gsi;             /* IOAPIC input the INTA# line is wired to */
+	bool irq_level;           /* current INTx level as the device drives it */
+	pci_cfg_write_fn cfg_write;
+	const char *name;
+};
+
+typedef void (*pci_irq_fn)(void *opaque, unsigned gsi, int level);
+
+struct pci_bus {
+	struct bus *pio;
+	struct bus *mmio;
+	const struct guest_mem *mem;
+	pci_irq_fn set_irq;
+	void *irq_opaque;
+	uint32_t config_address;  /* 0xCF8 latch */
+	struct pci_dev *slot[PCI_MAX_SLOTS];
+	uint32_t next_mmio;       /* BAR allocators (layout.h windows) */
+	uint32_t mmio_end;
+	uint32_t next_io;
+	uint32_t io_end;
+};
+
+/* Create the bus and claim 0xCF8..0xCFF on pio. mmio/io windows are where
+ * BARs get pre-assigned. */
+int pci_bus_init(struct pci_bus *pbus, struct bus *pio, struct bus *mmio,
+		 const struct guest_mem *mem, pci_irq_fn set_irq, void *irq_opaque,
+		 uint32_t mmio_start, uint32_t mmio_end, uint32_t io_start, uint32_t io_end);
+
+/* INTA# of slot s is wired to this GSI (also what the ACPI _PRT says). */
+unsigned pci_slot_gsi(int slot);
+
+void pci_dev_init(struct pci_dev *dev, const char *name, uint16_t vendor, uint16_t device,
+		  uint8_t revision, uint32_t class_code /* class<<16|subclass<<8|progif */,
+		  uint16_t subsys_vendor, uint16_t subsys_id, bool intx);
+/* size must be a power of two (>= 16 for MMIO, >= 4 for I/O). */
+int pci_dev_add_bar(struct pci_dev *dev, int idx, enum pci_bar_type type, uint32_t size,
+		    bus_access_fn fn, void *opaque);
+/* Plug into slot (or the first free one if slot < 0); assigns BAR addresses.
+ * Returns the slot or -1 with a message. */
+int pci_bus_add(struct pci_bus *pbus, struct pci_dev *dev, int slot);
+
+/* Drive the INTx line (level-triggered; honours COMMAND.INTX_DISABLE). */
+void pci_set_irq(struct pci_dev *dev, bool level);
+
+/* DMA into guest RAM: 0, or -1 if bus mastering is off or the range is not
+ * wholly guest RAM (then nothing is transferred). */
+int pci_dma_read(struct pci_dev *dev, uint64_t gpa, void *buf, size_t len);
+int pci_dma_write(struct pci_dev *dev, uint64_t gpa, const void *buf, size_t len);
+/* Direct pointer (same checks), for zero-copy paths. NULL on failure. */
+void *pci_dma_ptr(struct pci_dev *dev, uint64_t gpa, size_t len);
+
+/* Config space access as the guest sees it (used by the 0xCFC handler and tests). */
+uint32_t pci_cfg_read(struct pci_dev *dev, unsigned off, unsigned len);
+void pci_cfg_write(struct pci_dev *dev, unsigned off, unsigned len, uint32_t val);
+
+#endif
