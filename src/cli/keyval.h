@@ -51,4 +51,7 @@ int parse_u64(const char *s, uint64_t *out);
 /* default_unit_shift: 0 for bytes, 20 for MiB (as "-m 512" means 512 MiB). */
 int parse_size(const char *s, uint64_t *out, unsigned default_unit_shift);
 
+/* "52:54:00:12:34:56" -> mac; 0 or -1 (not reported). */
+int parse_mac(const char *s, uint8_t mac[6]);
+
 #endif

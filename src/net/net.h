@@ -110,8 +110,6 @@ struct virtio_net_hdr {
 	uint16_t csum_offset;
 } __attribute__((packed));
 
-/* MAC addresses: parse "52:54:00:12:34:56"; 0 or -1. */
-int net_parse_mac(const char *str, uint8_t mac[6]);
 /* QEMU's default MACs: 52:54:00:12:34:56, then :57, ... in creation order. */
 void net_default_mac(uint8_t mac[6]);
 
