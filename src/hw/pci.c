@@ -1,0 +1,321 @@
+/* Conventional PCI on bus 0: config mechanism #1, BAR sizing/moves, INTx.
+ * PCI Local Bus Specification 3.0 is cited as "PCI 3.0". */
+#include "hw/pci.h"
+
+#include <string.h>
+
+#include "util/log.h"
+
+#define CONFIG_ADDRESS_PORT 0xcf8
+#define CONFIG_DATA_PORT    0xcfc
+
+static inline void cfg_set16(uint8_t *cfg, unsigned off, uint16_t v)
+{
+	cfg[off] = (uint8_t)v;
+	cfg[off + 1] = (uint8_t)(v >> 8);
+}
+
+static inline void cfg_set32(uint8_t *cfg, unsigned off, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		cfg[off + i] = (uint8_t)(v >> (8 * i));
+}
+
+static inline uint32_t cfg_get32(const uint8_t *cfg, unsigned off)
+{
+	return cfg[off] | cfg[off + 1] << 8 | cfg[off + 2] << 16 | (uint32_t)cfg[off + 3] << 24;
+}
+
+/* Interrupt routing: INTA# of slot s goes to GSI 16 + (s % 8) — IOAPIC
+ * inputs 16..23 are free of ISA devices and level-triggered (vmm.md §10).
+ * The DSDT's _PRT (vm/dsdt.asl) states the same mapping. */
+unsigned pci_slot_gsi(int slot)
+{
+	return 16 + ((unsigned)slot & 7);
+}
+
+void pci_dev_init(struct pci_dev *dev, const char *name, uint16_t vendor, uint16_t device,
+		  uint8_t revision, uint32_t class_code, uint16_t subsys_vendor, uint16_t subsys_id,
+		  bool intx)
+{
+	memset(dev->cfg, 0, sizeof(dev->cfg));
+	memset(dev->wmask, 0, sizeof(dev->wmask));
+	memset(dev->bar, 0, sizeof(dev->bar));
+	dev->name = name;
+	dev->slot = -1;
+	dev->bus = NULL;
+	dev->irq_level = false;
+	cfg_set16(dev->cfg, PCI_VENDOR_ID, vendor);
+	cfg_set16(dev->cfg, PCI_DEVICE_ID, device);
+	dev->cfg[PCI_REVISION_ID] = revision;
+	dev->cfg[PCI_CLASS_PROG] = (uint8_t)class_code;
+	dev->cfg[PCI_CLASS_DEVICE] = (uint8_t)(class_code >> 8);
+	dev->cfg[PCI_CLASS_DEVICE + 1] = (uint8_t)(class_code >> 16);
+	cfg_set16(dev->cfg, PCI_SUBSYSTEM_VENDOR_ID, subsys_vendor);
+	cfg_set16(dev->cfg, PCI_SUBSYSTEM_ID, subsys_id);
+	/* Writable: COMMAND (IO, MEM, MASTER, PARITY, SERR, INTX_DISABLE), cache line, latency, line. */
+	cfg_set16(dev->wmask, PCI_COMMAND, PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER |
+		  0x0040 | 0x0100 | PCI_COMMAND_INTX_DISABLE);
+	dev->wmask[PCI_CACHE_LINE_SIZE] = 0xff;
+	dev->wmask[PCI_LATENCY_TIMER] = 0xff;
+	dev->wmask[PCI_INTERRUPT_LINE] = 0xff;
+	if (intx)
+		dev->cfg[PCI_INTERRUPT_PIN] = 1; /* INTA# */
+}
+
+int pci_dev_add_bar(struct pci_dev *dev, int idx, enum pci_bar_type type, uint32_t size,
+		    bus_access_fn fn, void *opaque)
+{
+	if (idx < 0 || idx >= PCI_NUM_BARS || type == PCI_BAR_NONE || size == 0 ||
+	    (size & (size - 1)) || (type == PCI_BAR_MMIO32 && size < 16) ||
+	    (type == PCI_BAR_IO && (size < 4 || size > 256)))
+		return -1;
+	dev->bar[idx] = (struct pci_bar){ .type = type, .size = size, .fn = fn, .opaque = opaque };
+	/* Address bits above the size are writable; type bits are read-only (PCI 3.0 6.2.5.1). */
+	cfg_set32(dev->wmask, PCI_BASE_ADDRESS_0 + 4 * idx, ~(size - 1));
+	cfg_set32(dev->cfg, PCI_BASE_ADDRESS_0 + 4 * idx, type == PCI_BAR_IO ? 1 : 0);
+	return 0;
+}
+
+static bool pci_bar_enabled(const struct pci_dev *dev, const struct pci_bar *bar)
+{
+	uint16_t cmd = dev->cfg[PCI_COMMAND] | dev->cfg[PCI_COMMAND + 1] << 8;
+	return bar->type == PCI_BAR_IO ? (cmd & PCI_COMMAND_IO) : (cmd & PCI_COMMAND_MEMORY);
+}
+
+/* Bring the bus registration of every BAR in line with config space. */
+static void pci_update_mappings(struct pci_dev *dev)
+{
+	if (!dev->bus)
+		return;
+	for (int i = 0; i < PCI_NUM_BARS; i++) {
+		struct pci_bar *bar = &dev->bar[i];
+		struct bus *bus;
+		uint32_t raw, addr;
+		bool want;
+
+		if (bar->type == PCI_BAR_NONE)
+			continue;
+		bus = bar->type == PCI_BAR_IO ? dev->bus->pio : dev->bus->mmio;
+		raw = cfg_get32(dev->cfg, PCI_BASE_ADDRESS_0 + 4 * i);
+		addr = raw & ~(bar->size - 1) & (bar->type == PCI_BAR_IO ? ~3u : ~15u);
+		/* Address 0 or the all-ones sizing pattern means "not placed". */
+		want = pci_bar_enabled(dev, bar) && addr != 0 && addr != (uint32_t)~(bar->size - 1);
+		if (bar->mapped && (!want || addr != bar->addr)) {
+			bus_unregister(bus, bar->addr, bar->opaque);
+			bar->mapped = false;
+		}
+		if (want && !bar->mapped) {
+			if (bus_register(bus, addr, bar->size, bar->fn, bar->opaque, dev->name) == 0) {
+				bar->addr = addr;
+				bar->mapped = true;
+			} else {
+				/* Overlap with another region: leave it unmapped, as real
+				 * decoders would conflict; Linux never does this. */
+				debug_report("%s: BAR%d at 0x%x overlaps, not mapped", dev->name, i, addr);
+			}
+		}
+	}
+}
+
+uint32_t pci_cfg_read(struct pci_dev *dev, unsigned off, unsigned len)
+{
+	uint32_t v = 0;
+
+	if (off >= sizeof(dev->cfg) || len > sizeof(dev->cfg) - off)
+		return ~0u;
+	for (unsigned i = 0; i < len; i++)
+		v |= (uint32_t)dev->cfg[off + i] << (8 * i);
+	return v;
+}
+
+static void pci_update_irq(struct pci_dev *dev);
+
+void pci_cfg_write(struct pci_dev *dev, unsigned off, unsigned len, uint32_t val)
+{
+	if (off >= sizeof(dev->cfg) || len > sizeof(dev->cfg) - off)
+		return;
+	for (unsigned i = 0; i < len; i++) {
+		uint8_t m = dev->wmask[off + i];
+		uint8_t b = (uint8_t)(val >> (8 * i));
+		dev->cfg[off + i] = (dev->cfg[off + i] & ~m) | (b & m);
+	}
+	if ((off < PCI_BASE_ADDRESS_0 + 24 && off + len > PCI_BASE_ADDRESS_0) ||
+	    (off < PCI_COMMAND + 2 && off + len > PCI_COMMAND))
+		pci_update_mappings(dev);
+	if (off < PCI_COMMAND + 2 && off + len > PCI_COMMAND)
+		pci_update_irq(dev);
+	if (dev->cfg_write)
+		dev->cfg_write(dev, off, len);
+}
+
+static struct pci_dev *pci_bus_lookup(struct pci_bus *pbus, uint32_t addr)
+{
+	unsigned busno = (addr >> 16) & 0xff, slot = (addr >> 11) & 0x1f, fn = (addr >> 8) & 7;
+
+	if (!(addr & 0x80000000u) || busno != 0 || fn != 0)
+		return NULL;
+	return pbus->slot[slot];
+}
+
+/* 0xCF8: the address latch reads back as written, including byte/word
+ * writes into it (Linux's pci_check_type1() writes one byte to 0xCFB first). */
+static void pci_config_address_io(void *opaque, uint64_t off, uint8_t *data, unsigned len,
+				  bool is_write)
+{
+	struct pci_bus *pbus = opaque;
+
+	if (off + len > 4)
+		return;
+	if (is_write) {
+		for (unsigned i = 0; i < len; i++) {
+			unsigned sh = 8 * (unsigned)(off + i);
+			pbus->config_address = (pbus->config_address & ~(0xffu << sh)) |
+					       ((uint32_t)data[i] << sh);
+		}
+	} else {
+		bus_data_set(data, len, pbus->config_address >> (8 * off));
+	}
+}
+
+static void pci_config_data_io(void *opaque, uint64_t off, uint8_t *data, unsigned len,
+			       bool is_write)
+{
+	struct pci_bus *pbus = opaque;
+	struct pci_dev *dev = pci_bus_lookup(pbus, pbus->config_address);
+	unsigned reg = (pbus->config_address & 0xfc) + (unsigned)off;
+
+	/* No dword-crossing accesses; absent functions float high. */
+	if (!dev || off + len > 4)
+		return;
+	if (is_write)
+		pci_cfg_write(dev, reg, len, (uint32_t)bus_data_get(data, len));
+	else
+		bus_data_set(data, len, pci_cfg_read(dev, reg, len));
+}
+
+int pci_bus_init(struct pci_bus *pbus, struct bus *pio, struct bus *mmio,
+		 const struct guest_mem *mem, pci_irq_fn set_irq, void *irq_opaque,
+		 uint32_t mmio_start, uint32_t mmio_end, uint32_t io_start, uint32_t io_end)
+{
+	memset(pbus, 0, sizeof(*pbus));
+	pbus->pio = pio;
+	pbus->mmio = mmio;
+	pbus->mem = mem;
+	pbus->set_irq = set_irq;
+	pbus->irq_opaque = irq_opaque;
+	pbus->next_mmio = mmio_start;
+	pbus->mmio_end = mmio_end;
+	pbus->next_io = io_start;
+	pbus->io_end = io_end;
+	if (bus_register(pio, CONFIG_ADDRESS_PORT, 4, pci_config_address_io, pbus, "pci-config-address") ||
+	    bus_register(pio, CONFIG_DATA_PORT, 4, pci_config_data_io, pbus, "pci-config-data"))
+		return -1;
+	return 0;
+}
+
+static int pci_alloc(uint32_t *next, uint32_t end, uint32_t size, uint32_t *out)
+{
+	uint64_t base = ((uint64_t)*next + size - 1) & ~((uint64_t)size - 1);
+	if (base + size > end)
+		return -1;
+	*out = (uint32_t)base;
+	*next = (uint32_t)(base + size);
+	return 0;
+}
+
+int pci_bus_add(struct pci_bus *pbus, struct pci_dev *dev, int slot)
+{
+	if (slot < 0) {
+		for (slot = 0; slot < PCI_MAX_SLOTS && pbus->slot[slot]; slot++)
+			;
+		if (slot == PCI_MAX_SLOTS) {
+			error_report("%s: no free PCI slot (all %d are in use)", dev->name, PCI_MAX_SLOTS);
+			return -1;
+		}
+	} else if (slot >= PCI_MAX_SLOTS) {
+		error_report("%s: PCI slot %d does not exist (slots are 0..%d)", dev->name, slot,
+			     PCI_MAX_SLOTS - 1);
+		return -1;
+	} else if (pbus->slot[slot]) {
+		error_report("PCI: slot %d function 0 not available for %s, in use by %s", slot,
+			     dev->name, pbus->slot[slot]->name);
+		return -1;
+	}
+	/* Pre-assign BARs (as firmware would); Linux keeps valid assignments. */
+	for (int i = 0; i < PCI_NUM_BARS; i++) {
+		struct pci_bar *bar = &dev->bar[i];
+		uint32_t addr;
+		int rc;
+
+		if (bar->type == PCI_BAR_NONE)
+			continue;
+		if (bar->type == PCI_BAR_IO)
+			rc = pci_alloc(&pbus->next_io, pbus->io_end, bar->size, &addr);
+		else
+			rc = pci_alloc(&pbus->next_mmio, pbus->mmio_end, bar->size, &addr);
+		if (rc) {
+			error_report("%s: out of PCI %s space for BAR%d", dev->name,
+				     bar->type == PCI_BAR_IO ? "I/O" : "memory", i);
+			return -1;
+		}
+		cfg_set32(dev->cfg, PCI_BASE_ADDRESS_0 + 4 * i,
+			  addr | (bar->type == PCI_BAR_IO ? 1 : 0));
+	}
+	dev->bus = pbus;
+	dev->slot = slot;
+	dev->gsi = pci_slot_gsi(slot);
+	if (dev->cfg[PCI_INTERRUPT_PIN])
+		dev->cfg[PCI_INTERRUPT_LINE] = (uint8_t)dev->gsi;
+	pbus->slot[slot] = dev;
+	/* Memory and I/O decoding on, as the firmware leaves it. */
+	cfg_set16(dev->cfg, PCI_COMMAND, PCI_COMMAND_IO | PCI_COMMAND_MEMORY);
+	pci_update_mappings(dev);
+	return slot;
+}
+
+static void pci_update_irq(struct pci_dev *dev)
+{
+	uint16_t cmd = dev->cfg[PCI_COMMAND] | dev->cfg[PCI_COMMAND + 1] << 8;
+	bool out = dev->irq_level && !(cmd & PCI_COMMAND_INTX_DISABLE);
+
+	/* STATUS.INTERRUPT reflects the device's internal state (PCI 3.0 6.2.3). */
+	if (dev->irq_level)
+		dev->cfg[PCI_STATUS] |= PCI_STATUS_INTERRUPT;
+	else
+		dev->cfg[PCI_STATUS] &= (uint8_t)~PCI_STATUS_INTERRUPT;
+	if (dev->bus && dev->bus->set_irq && dev->cfg[PCI_INTERRUPT_PIN])
+		dev->bus->set_irq(dev->bus->irq_opaque, dev->gsi, out);
+}
+
+void pci_set_irq(struct pci_dev *dev, bool level)
+{
+	dev->irq_level = level;
+	pci_update_irq(dev);
+}
+
+static bool pci_master(const struct pci_dev *dev)
+{
+	return dev->bus && dev->bus->mem && (dev->cfg[PCI_COMMAND] & PCI_COMMAND_MASTER);
+}
+
+void *pci_dma_ptr(struct pci_dev *dev, uint64_t gpa, size_t len)
+{
+	if (!pci_master(dev))
+		return NULL;
+	return guest_mem_ptr(dev->bus->mem, gpa, len);
+}
+
+int pci_dma_read(struct pci_dev *dev, uint64_t gpa, void *buf, size_t len)
+{
+	if (!pci_master(dev))
+		return -1;
+	return guest_mem_read(dev->bus->mem, gpa, buf, len);
+}
+
+int pci_dma_write(struct pci_dev *dev, uint64_t gpa, const void *buf, size_t len)
+{
+	if (!pci_master(dev))
+		return -1;
+	return guest_mem_write(dev->bus->mem, gpa, buf, len);
+}
