@@ -75,6 +75,9 @@ void net_client_free_all(void);
 struct net_client *net_client_find(const char *name);
 struct net_client *net_client_first(void);
 
+/* Replace nc->info (copied; NULL clears). */
+void net_client_set_info(struct net_client *nc, const char *info);
+
 /* Join two clients. -1 if either already has a peer. */
 int net_client_connect(struct net_client *a, struct net_client *b);
 
@@ -83,6 +86,10 @@ int net_client_connect(struct net_client *a, struct net_client *b);
  * peer cannot receive now (the sender should pause; ops->on_drained follows). */
 ssize_t net_send(struct net_client *nc, const struct iovec *iov, int iovcnt);
 ssize_t net_send_buf(struct net_client *nc, const void *buf, size_t len);
+
+/* Would a frame sent by nc now reach its peer without being queued?
+ * (True without a peer or with the link down: such frames are dropped.) */
+bool net_can_send(struct net_client *nc);
 
 /* The receiver can take frames again: deliver what is queued for it. */
 void net_client_flush(struct net_client *nc);
