@@ -112,6 +112,7 @@ static const struct net_client_ops hub_port_ops = {
 	.receive = hub_port_receive,
 	.can_receive = hub_port_can_receive,
 	.on_drained = hub_port_on_drained,
+	.drain_always = true,
 	.cleanup = hub_port_cleanup,
 };
 

@@ -75,7 +75,9 @@ static void net_queue_purge(struct net_client *nc)
 /* The sender waiting on nc's queue may go on now. */
 static void net_release_sender(struct net_client *nc)
 {
-	if (!nc->sender_blocked)
+	bool always = nc->peer && nc->peer->ops->drain_always;
+
+	if (!nc->sender_blocked && !always)
 		return;
 	nc->sender_blocked = false;
 	if (nc->peer && nc->peer->ops->on_drained)

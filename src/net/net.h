@@ -42,6 +42,9 @@ struct net_client_ops {
 	bool (*can_receive)(struct net_client *nc);
 	/* Optional: the peer's queue for us drained (back-pressure released). */
 	void (*on_drained)(struct net_client *nc);
+	/* Call on_drained after every net_client_flush() of the peer, even
+	 * when nothing of ours was waiting (hubs: another port may now pass). */
+	bool drain_always;
 	/* Optional: nc->link_down changed (by monitor or backend). */
 	void (*link_status_changed)(struct net_client *nc);
 	/* Optional: free backend state (net core frees the client itself). */
