@@ -1,0 +1,66 @@
+/* CPUID feature bits (Intel SDM vol. 2A, CPUID instruction; AMD APM vol. 3). */
+#ifndef SKIFF_VM_CPUID_BITS_H
+#define SKIFF_VM_CPUID_BITS_H
+
+/* CPUID.01H:EDX */
+#define F1_EDX_FPU     (1u << 0)
+#define F1_EDX_VME     (1u << 1)
+#define F1_EDX_DE      (1u << 2)
+#define F1_EDX_PSE     (1u << 3)
+#define F1_EDX_TSC     (1u << 4)
+#define F1_EDX_MSR     (1u << 5)
+#define F1_EDX_PAE     (1u << 6)
+#define F1_EDX_MCE     (1u << 7)
+#define F1_EDX_CX8     (1u << 8)
+#define F1_EDX_APIC    (1u << 9)
+#define F1_EDX_SEP     (1u << 11)
+#define F1_EDX_MTRR    (1u << 12)
+#define F1_EDX_PGE     (1u << 13)
+#define F1_EDX_MCA     (1u << 14)
+#define F1_EDX_CMOV    (1u << 15)
+#define F1_EDX_PAT     (1u << 16)
+#define F1_EDX_PSE36   (1u << 17)
+#define F1_EDX_CLFLUSH (1u << 19)
+#define F1_EDX_MMX     (1u << 23)
+#define F1_EDX_FXSR    (1u << 24)
+#define F1_EDX_SSE     (1u << 25)
+#define F1_EDX_SSE2    (1u << 26)
+#define F1_EDX_HTT     (1u << 28)
+/* CPUID.01H:ECX */
+#define F1_ECX_SSE3    (1u << 0)
+#define F1_ECX_PCLMULQDQ (1u << 1)
+#define F1_ECX_VMX     (1u << 5)
+#define F1_ECX_SSSE3   (1u << 9)
+#define F1_ECX_CX16    (1u << 13)
+#define F1_ECX_PDCM    (1u << 15)
+#define F1_ECX_SSE41   (1u << 19)
+#define F1_ECX_SSE42   (1u << 20)
+#define F1_ECX_X2APIC  (1u << 21)
+#define F1_ECX_MOVBE   (1u << 22)
+#define F1_ECX_POPCNT  (1u << 23)
+#define F1_ECX_TSC_DEADLINE (1u << 24)
+#define F1_ECX_AES     (1u << 25)
+#define F1_ECX_XSAVE   (1u << 26)
+#define F1_ECX_OSXSAVE (1u << 27)
+#define F1_ECX_AVX     (1u << 28)
+#define F1_ECX_F16C    (1u << 29)
+#define F1_ECX_RDRAND  (1u << 30)
+#define F1_ECX_HYPERVISOR (1u << 31)
+/* CPUID.06H:EAX */
+#define F6_EAX_TURBO   (1u << 1)
+#define F6_EAX_ARAT    (1u << 2)
+/* CPUID.07H.0:EBX */
+#define F7_EBX_FSGSBASE (1u << 0)
+#define F7_EBX_SMEP    (1u << 7)
+#define F7_EBX_ERMS    (1u << 9)
+/* CPUID.0DH.1:EAX */
+#define D1_EAX_XSAVEOPT (1u << 0)
+/* CPUID.80000001H:EDX / ECX */
+#define E1_EDX_SYSCALL (1u << 11)
+#define E1_EDX_NX      (1u << 20)
+#define E1_EDX_RDTSCP  (1u << 27)
+#define E1_EDX_LM      (1u << 29)
+#define E1_ECX_LAHF_LM (1u << 0)
+#define E1_ECX_SVM     (1u << 2)
+
+#endif
