@@ -1,0 +1,59 @@
+#!/bin/bash
+# The lab's test suite (make lab-check): one lab run with QEMU as a self-check of the lab and
+# skiff as the VMM under test; one line per test, then "lab: N passed, M failed".
+# LAB_RETRIES (default 1): how often to rerun the lab when the lab host hangs (reported).
+set -euo pipefail
+# shellcheck source=tests/lab/common.sh
+. "$(dirname "$0")/common.sh"
+
+make -s -C "$LAB_DIR" images
+
+# scenario spec -> the tests it reports (a missing result counts as a failure).
+declare -A tests=(
+	[boot:qemu]="boot-qemu smp-qemu mem-qemu poweroff-qemu"
+	[boot:skiff]="boot-skiff smp-skiff mem-skiff poweroff-skiff"
+	[bigcpu:skiff]="bigboot-skiff cpumodel-skiff bigsmp-skiff bigmem-skiff"
+	[reboot:skiff]="noreboot-skiff"
+	[cli:skiff]="cli-badopt-skiff cli-badsize-skiff cli-nokernel-skiff"
+)
+plan=(boot:qemu cli:skiff boot:skiff bigcpu:skiff reboot:skiff)
+
+results=$LAB_OUT/test-results.txt
+retries=${LAB_RETRIES:-1}
+attempt=0 hung_note=""
+while :; do
+	attempt=$((attempt + 1))
+	rc=0
+	"$LAB_DIR/run-lab.sh" --results "$results" "${plan[@]}" || rc=$?
+	[ "$rc" = 3 ] || break
+	hung=$(sed -n 's/^LAB-RESULT lab-host FAIL //p' "$results")
+	hung_note="$hung_note attempt $attempt: $hung;"
+	[ "$attempt" -le "$retries" ] || break
+	lab_log "lab host hung ($hung): running the lab again ($((attempt + 1)) of $((retries + 1)))"
+done
+[ "$rc" = 0 ] || [ "$rc" = 3 ] || lab_die "run-lab.sh failed (status $rc)"
+
+passed=0 failed=0
+report() { # report PASS|FAIL TEST DETAIL
+	printf '%s %s: %s\n' "$1" "$2" "$3"
+	if [ "$1" = PASS ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+}
+if [ "$rc" = 3 ]; then
+	report FAIL lab-host "hung on every attempt:$hung_note"
+elif [ -n "$hung_note" ]; then
+	report PASS lab-host "ran on attempt $attempt after a hang:$hung_note"
+fi
+for spec in "${plan[@]}"; do
+	for t in ${tests[$spec]}; do
+		line=$(grep -m1 "^LAB-RESULT $t " "$results" || true)
+		if [ -z "$line" ]; then
+			report FAIL "$t" "no result (scenario ${spec%%:*} did not report; see tests/lab/out/lab-last.log)"
+		else
+			read -r _ _ status detail <<<"$line"
+			report "$status" "$t" "$detail"
+		fi
+	done
+done
+echo "lab: console log tests/lab/out/lab-last.log"
+echo "lab: $passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,32 @@
+#!/bin/bash
+# boot VMM: -m 512M -smp 2 boot to the L2 init; the guest sees 2 CPUs and ~512M; poweroff
+# ends the VMM with status 0. Tests: boot-VMM, smp-VMM, mem-VMM, poweroff-VMM.
+# shellcheck source=tests/lab/scenarios/lib.sh
+. "$(dirname "$0")/lib.sh"
+vmm=${1:-qemu}
+l2_run "boot-$vmm" "$vmm" -enable-kvm -m 512M -smp 2 -kernel "$LAB_KERNEL" -initrd "$LAB_INITRD" \
+	-append "$L2_APPEND lab.action=poweroff" -nographic
+
+if ! seen L2-INIT-OK; then
+	reason=$(why)
+	for t in boot smp mem poweroff; do result "$t-$vmm" FAIL "no L2 init: $reason"; done
+	exit 0
+fi
+result "boot-$vmm" PASS "init after ${L2_INIT_SECS}s"
+
+n=$(fact nproc)
+if [ "$n" = 2 ]; then result "smp-$vmm" PASS "nproc=2"; else result "smp-$vmm" FAIL "nproc=${n:-?}, want 2"; fi
+
+kb=$(fact memtotal_kb)
+# MemTotal excludes the kernel image, reserved and firmware areas: accept 80%..100% of -m.
+if [ -n "$kb" ] && [ "$kb" -ge $((512 * 1024 * 80 / 100)) ] && [ "$kb" -le $((512 * 1024)) ]; then
+	result "mem-$vmm" PASS "MemTotal=${kb}kB for -m 512M"
+else
+	result "mem-$vmm" FAIL "MemTotal=${kb:-?}kB, want 80..100% of 524288kB"
+fi
+
+if seen L2-POWEROFF && [ "$L2_RC" = 0 ]; then
+	result "poweroff-$vmm" PASS "exit status 0 after ${L2_SECS}s"
+else
+	result "poweroff-$vmm" FAIL "$(why)"
+fi
