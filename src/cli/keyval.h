@@ -51,7 +51,15 @@ int parse_u64(const char *s, uint64_t *out);
 /* default_unit_shift: 0 for bytes, 20 for MiB (as "-m 512" means 512 MiB). */
 int parse_size(const char *s, uint64_t *out, unsigned default_unit_shift);
 
-/* "52:54:00:12:34:56" -> mac; 0 or -1 (not reported). */
+/* As parse_size() but tells why: 0, -EINVAL (syntax) or -ERANGE (above 2^64-1),
+ * so callers can use QEMU's "Value '%s' is out of range for parameter" wording.
+ * Accepts QEMU's forms: "512", "8G", "0.5G", "0x1000", optional b/B suffix. */
+int parse_size_err(const char *s, uint64_t *out, unsigned default_unit_shift);
+
+/* "52:54:00:12:34:56" -> mac; 0 or -1 (not reported). ':' or '-' separators. */
 int parse_mac(const char *s, uint8_t mac[6]);
+
+/* QEMU's id_wellformed(): a letter, then letters, digits, '-', '.', '_'. */
+bool id_wellformed(const char *id);
 
 #endif
