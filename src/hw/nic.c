@@ -1,0 +1,73 @@
+#include "hw/nic.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "hw/e1000.h"
+#include "net/net.h"
+#include "util/log.h"
+#include "vm/layout.h"
+
+#define NIC_MAX 32
+
+static struct e1000 *e1000s[NIC_MAX];
+static int nr_e1000;
+
+/* NICs without addr= go to the first free slot from 00:03.0 up, as on
+ * QEMU's pc machine (00:02.0 is where its VGA sits). */
+static int nic_pick_slot(struct pci_bus *pbus)
+{
+	for (int s = PCI_SLOT_FIRST_NIC; s < PCI_MAX_SLOTS; s++)
+		if (!pbus->slot[s])
+			return s;
+	for (int s = 0; s < PCI_SLOT_FIRST_NIC; s++)
+		if (!pbus->slot[s])
+			return s;
+	return -1;
+}
+
+int nic_create_all(struct pci_bus *pbus, struct skiff_config *cfg)
+{
+	for (size_t i = 0; i < cfg->nr_nics; i++) {
+		struct nic_config nic = cfg->nics[i];
+		struct net_client *peer = NULL;
+
+		if (nic.netdev) {
+			peer = net_client_find(nic.netdev);
+			if (!peer) {
+				error_report("-device %s,netdev=%s: Property '%s.netdev' can't find value '%s'",
+					     nic.model, nic.netdev, nic.model, nic.netdev);
+				return -1;
+			}
+			if (peer->peer) {
+				error_report("-device %s,netdev=%s: Property '%s.netdev' can't take value "
+					     "'%s', it's in use", nic.model, nic.netdev, nic.model, nic.netdev);
+				return -1;
+			}
+		}
+		if (nic.slot < 0)
+			nic.slot = nic_pick_slot(pbus);
+		if (!strcmp(nic.model, "e1000")) {
+			struct e1000 *e;
+			if (nr_e1000 >= NIC_MAX) {
+				error_report("too many NICs (at most %d)", NIC_MAX);
+				return -1;
+			}
+			e = e1000_create(pbus, &nic, peer);
+			if (!e)
+				return -1;
+			e1000s[nr_e1000++] = e;
+		} else {
+			error_report("-device %s: this NIC model is not available yet in skiff; "
+				     "use -device e1000", nic.model);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void nic_destroy_all(void)
+{
+	while (nr_e1000 > 0)
+		e1000_destroy(e1000s[--nr_e1000]);
+}

@@ -1,0 +1,297 @@
+#include "vm/vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/log.h"
+#include "vm/acpi.h"
+#include "vm/boot_linux.h"
+#include "vm/layout.h"
+#include "vm/vcpu.h"
+
+/* KVM capabilities skiff cannot run without (kvmtool's list, trimmed). */
+static const struct {
+	int cap;
+	const char *name;
+} required_caps[] = {
+	{ KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY" },
+	{ KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP" },
+	{ KVM_CAP_PIT2, "KVM_CAP_PIT2" },
+	{ KVM_CAP_SET_TSS_ADDR, "KVM_CAP_SET_TSS_ADDR" },
+	{ KVM_CAP_SET_IDENTITY_MAP_ADDR, "KVM_CAP_SET_IDENTITY_MAP_ADDR" },
+	{ KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID" },
+	{ KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT" },
+};
+
+/* /dev/kvm on the development machines is kvm_pvm: CPL0 guest code runs
+ * about 1000x slower than on hardware KVM (LAB.md). Say so. */
+static void vm_warn_pvm(void)
+{
+	struct stat st;
+	if (stat("/sys/module/kvm_pvm", &st) == 0)
+		warn_report("/dev/kvm is provided by kvm_pvm (no hardware virtualization "
+			    "underneath): a Linux guest will boot extremely slowly or not at all; "
+			    "use a host with VT-x/AMD-V, or the nested lab (make demo)");
+}
+
+static int vm_open_kvm(struct vm *vm)
+{
+	int api;
+
+	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (vm->kvm_fd < 0) {
+		int e = errno;
+		const char *why =
+			e == ENOENT ? "/dev/kvm does not exist: load the kvm_intel or kvm_amd module "
+				      "and enable virtualization (VT-x/AMD-V) in the firmware" :
+			e == EACCES || e == EPERM ? "no permission to open /dev/kvm: add your user "
+						    "to the 'kvm' group or run as root" :
+			"check that KVM works on this host";
+		error_report("Could not access KVM kernel module: %s (%s)", strerror(e), why);
+		error_report("failed to initialize kvm: %s", strerror(e));
+		return -1;
+	}
+	api = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (api != KVM_API_VERSION) {
+		error_report("KVM API version %d, skiff needs %d: the host kernel is too old", api,
+			     KVM_API_VERSION);
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(required_caps) / sizeof(required_caps[0]); i++) {
+		if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, required_caps[i].cap) <= 0) {
+			error_report("kvm: the host kernel lacks %s, which skiff needs (Linux 4.x or "
+				     "later with KVM provides it)", required_caps[i].name);
+			return -1;
+		}
+	}
+	vm->tsc_deadline = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0;
+	vm->vcpu_mmap_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (vm->vcpu_mmap_size < (int)sizeof(struct kvm_run)) {
+		error_report("kvm: KVM_GET_VCPU_MMAP_SIZE failed: %s", strerror(errno));
+		return -1;
+	}
+	vm_warn_pvm();
+	return 0;
+}
+
+static int vm_set_memslot(struct vm *vm, uint32_t slot, uint64_t gpa, uint64_t size, void *hva)
+{
+	struct kvm_userspace_memory_region r = {
+		.slot = slot, .guest_phys_addr = gpa, .memory_size = size,
+		.userspace_addr = (uint64_t)(uintptr_t)hva,
+	};
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0) {
+		error_report("kvm: cannot register guest memory at 0x%llx (%llu MiB): %s",
+			     (unsigned long long)gpa, (unsigned long long)(size >> 20), strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int vm_map_ram(struct vm *vm)
+{
+	vm->ram_size = vm->cfg->ram_size;
+	vm->low_size = vm->ram_size < LAYOUT_LOWMEM_MAX ? vm->ram_size : LAYOUT_LOWMEM_MAX;
+	vm->high_size = vm->ram_size - vm->low_size;
+	if (vm->low_size < 16ull << 20) {
+		error_report("-m %lluM: too little memory for a Linux guest; give at least 16M",
+			     (unsigned long long)(vm->ram_size >> 20));
+		return -1;
+	}
+	/* NORESERVE: nothing is committed until the guest touches it, so an 8 GiB
+	 * guest starts on a host with less free memory (LAB.md). */
+	vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm->ram == MAP_FAILED) {
+		vm->ram = NULL;
+		error_report("cannot set up guest memory 'pc.ram': %s (-m %llu MiB is more than "
+			     "this host can map; lower -m or check 'ulimit -v')", strerror(errno),
+			     (unsigned long long)(vm->ram_size >> 20));
+		return -1;
+	}
+	madvise(vm->ram, vm->ram_size, MADV_HUGEPAGE);
+	madvise(vm->ram, vm->ram_size, MADV_DONTDUMP);
+	guest_mem_add(&vm->mem, 0, vm->low_size, vm->ram);
+	if (vm_set_memslot(vm, 0, 0, vm->low_size, vm->ram))
+		return -1;
+	if (vm->high_size) {
+		guest_mem_add(&vm->mem, LAYOUT_HIGHMEM_START, vm->high_size, vm->ram + vm->low_size);
+		if (vm_set_memslot(vm, 1, LAYOUT_HIGHMEM_START, vm->high_size, vm->ram + vm->low_size))
+			return -1;
+	}
+	return 0;
+}
+
+static void vm_pci_irq(void *opaque, unsigned gsi, int level)
+{
+	vm_set_irq(opaque, gsi, level);
+}
+
+int vm_create(struct vm *vm, const struct skiff_config *cfg)
+{
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+	uint64_t identity = LAYOUT_KVM_IDENTITY;
+	const struct cpu_model *model;
+	const char *model_name = cfg->cpu_model ? cfg->cpu_model : CPU_MODEL_DEFAULT;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->cfg = cfg;
+	vm->kvm_fd = vm->vm_fd = -1;
+	vm->nr_vcpus = cfg->smp.cpus ? cfg->smp.cpus : 1;
+	bus_init(&vm->pio, "pio");
+	bus_init(&vm->mmio, "mmio");
+
+	model = cpu_model_find(model_name);
+	if (!model) {
+		error_report("unable to find CPU model '%s' (skiff -cpu help lists the models)",
+			     model_name);
+		return -1;
+	}
+	if (vm_open_kvm(vm))
+		return -1;
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->vm_fd < 0) {
+		error_report("failed to initialize kvm: KVM_CREATE_VM: %s", strerror(errno));
+		return -1;
+	}
+	/* Both before any vCPU exists; the pages are reserved in e820. */
+	if (ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &identity) < 0 ||
+	    ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)LAYOUT_KVM_TSS) < 0) {
+		error_report("kvm: cannot place the identity map/TSS: %s", strerror(errno));
+		return -1;
+	}
+	if (vm_map_ram(vm))
+		return -1;
+	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
+		error_report("kvm: KVM_CREATE_IRQCHIP failed: %s", strerror(errno));
+		return -1;
+	}
+	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
+		error_report("kvm: KVM_CREATE_PIT2 failed: %s", strerror(errno));
+		return -1;
+	}
+	if (cpuid_get_supported(vm->kvm_fd, &vm->cpuid) < 0) {
+		error_report("kvm: KVM_GET_SUPPORTED_CPUID failed: %s", strerror(errno));
+		return -1;
+	}
+	if (cpuid_apply_model(&vm->cpuid, model, &cfg->cpu_flags, vm->tsc_deadline) < 0)
+		return -1;
+	if (pci_bus_init(&vm->pci, &vm->pio, &vm->mmio, &vm->mem, vm_pci_irq, vm,
+			 LAYOUT_PCI_MMIO_START, LAYOUT_PCI_MMIO_END, LAYOUT_PCI_IO_START,
+			 LAYOUT_PCI_IO_END) < 0) {
+		error_report("pci: cannot claim the configuration ports");
+		return -1;
+	}
+	return 0;
+}
+
+void vm_set_irq(struct vm *vm, unsigned gsi, int level)
+{
+	struct kvm_irq_level irq = { .irq = gsi, .level = (uint32_t)level };
+	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) < 0)
+		debug_report("KVM_IRQ_LINE %u failed: %s", gsi, strerror(errno));
+}
+
+/* Map a whole file read-only; NULL after a message. */
+static void *vm_map_file(const char *path, const char *what, size_t *size)
+{
+	struct stat st;
+	void *p;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		error_report("could not load %s '%s': %s", what, path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size == 0) {
+		error_report("could not load %s '%s': %s", what, path,
+			     S_ISDIR(st.st_mode) ? "it is a directory" : "not a regular, non-empty file");
+		close(fd);
+		return NULL;
+	}
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED) {
+		error_report("could not load %s '%s': %s", what, path, strerror(errno));
+		return NULL;
+	}
+	*size = (size_t)st.st_size;
+	return p;
+}
+
+int vm_load_kernel(struct vm *vm)
+{
+	const struct skiff_config *cfg = vm->cfg;
+	struct boot_linux_params p = { 0 };
+	struct boot_linux_entry entry;
+	uint8_t *acpi;
+	int rc = -1;
+
+	if (!cfg->kernel) {
+		error_report("no -kernel given: skiff boots a Linux bzImage directly "
+			     "(e.g. -kernel /boot/vmlinuz-$(uname -r)); firmware boot from "
+			     "-hda/-cdrom is not supported yet");
+		return -1;
+	}
+	p.kernel = vm_map_file(cfg->kernel, "kernel", &p.kernel_size);
+	if (!p.kernel)
+		return -1;
+	if (cfg->initrd) {
+		p.initrd = vm_map_file(cfg->initrd, "initial ram disk", &p.initrd_size);
+		if (!p.initrd)
+			goto out;
+	}
+	p.cmdline = cfg->append;
+	p.low_ram_end = vm->low_size;
+	p.high_ram_size = vm->high_size;
+
+	acpi = guest_mem_ptr(&vm->mem, LAYOUT_ACPI_START, LAYOUT_ACPI_END - LAYOUT_ACPI_START);
+	if (!acpi)
+		goto out;
+	p.rsdp = acpi_build(acpi, LAYOUT_ACPI_END - LAYOUT_ACPI_START, LAYOUT_ACPI_START,
+			    vm->nr_vcpus);
+	if (!p.rsdp) {
+		error_report("ACPI tables do not fit (%u vCPUs)", vm->nr_vcpus);
+		goto out;
+	}
+	if (boot_linux_load(&vm->mem, &p, cfg->kernel, cfg->initrd, &entry) == 0)
+		rc = vcpu_set_boot_state(vm, &entry);
+out:
+	if (p.kernel)
+		munmap((void *)p.kernel, p.kernel_size);
+	if (p.initrd)
+		munmap((void *)p.initrd, p.initrd_size);
+	return rc;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	if (vm->vcpus) {
+		for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+			if (vm->vcpus[i].run)
+				munmap(vm->vcpus[i].run, (size_t)vm->vcpu_mmap_size);
+			if (vm->vcpus[i].fd >= 0)
+				close(vm->vcpus[i].fd);
+		}
+		free(vm->vcpus);
+		vm->vcpus = NULL;
+	}
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	if (vm->ram)
+		munmap(vm->ram, vm->ram_size);
+	vm->vm_fd = vm->kvm_fd = -1;
+	vm->ram = NULL;
+}

@@ -1,0 +1,61 @@
+/* One KVM virtual machine: its memory, buses, interrupt controller and
+ * vCPUs. Set up in stages (vm_create -> vm_load_kernel -> vm_start), torn
+ * down in reverse by vm_destroy. */
+#ifndef SKIFF_VM_VM_H
+#define SKIFF_VM_VM_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cli/config.h"
+#include "hw/bus.h"
+#include "hw/pci.h"
+#include "vm/cpuid.h"
+#include "vm/guest_mem.h"
+
+struct kvm_run;
+
+struct vcpu {
+	struct vm *vm;
+	unsigned id;
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	bool started;
+};
+
+struct vm {
+	const struct skiff_config *cfg;
+	int kvm_fd;
+	int vm_fd;
+	int vcpu_mmap_size;
+	bool tsc_deadline;
+
+	uint8_t *ram;             /* one host mapping: low RAM, then high RAM */
+	uint64_t ram_size;
+	uint64_t low_size;        /* at GPA 0 */
+	uint64_t high_size;       /* at GPA 4 GiB */
+	struct guest_mem mem;
+
+	struct bus pio;
+	struct bus mmio;
+	struct pci_bus pci;
+
+	struct cpuid_table cpuid; /* model applied; per-vCPU fields patched at creation */
+	unsigned nr_vcpus;
+	struct vcpu *vcpus;
+	volatile bool stopping;
+};
+
+/* Open /dev/kvm, create the VM, map RAM, create irqchip and PIT, buses. */
+int vm_create(struct vm *vm, const struct skiff_config *cfg);
+/* Kernel, initrd, command line, ACPI tables; sets the boot vCPU's state.
+ * Needs the vCPUs created (vcpu_create_all). */
+int vm_load_kernel(struct vm *vm);
+void vm_destroy(struct vm *vm);
+
+/* Set a GSI's level (KVM_IRQ_LINE); thread-safe. */
+void vm_set_irq(struct vm *vm, unsigned gsi, int level);
+
+#endif
