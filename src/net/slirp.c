@@ -21,6 +21,7 @@
 
 #include <libslirp.h>
 
+#include "net/fwdproxy.h"
 #include "util/event_loop.h"
 #include "util/log.h"
 
@@ -42,6 +43,9 @@ struct slirp_state {
 	bool ping_checked;
 	struct slirp_chan *chans;
 	char *smb_dir;
+	char *relay_dir;           /* private dir for IPv6->IPv4 hostfwd unix sockets */
+	struct fwd_proxy *relays[SLIRP_MAX_LIST];
+	size_t nr_relays;
 	uint8_t *gather;           /* for multi-iovec frames */
 };
 
@@ -1044,11 +1048,81 @@ static const char *fwd_advice(int e)
 	}
 }
 
+static void fwd_report(const char *rule, const struct slirp_hostfwd *f, int e)
+{
+	char where[INET6_ADDRSTRLEN + 16 + 108];
+
+	fwd_addr_str(&f->host, where, sizeof(where));
+	if (e)
+		error_report("Could not set up host forwarding rule '%s': "
+			     "cannot listen on %s/%s: %s (%s)", rule, where,
+			     f->udp ? "udp" : "tcp", strerror(e), fwd_advice(e));
+	else
+		error_report("Could not set up host forwarding rule '%s'", rule);
+}
+
+/* IPv6 host side, IPv4 guest: libslirp 4.7 cannot mix families, so listen
+ * ourselves and relay through a private unix-socket forward. */
+static int slirp_setup_relay(struct slirp_state *s, const char *rule, struct slirp_hostfwd *f)
+{
+	struct sockaddr_un su = { .sun_family = AF_UNIX };
+	struct fwd_proxy *px;
+	char tmpl[] = "/tmp/skiff-fwd.XXXXXX";
+	int r;
+
+	if (f->udp) {
+		error_report("Could not set up host forwarding rule '%s': an IPv6 host "
+			     "address needs an IPv6 guest address for udp "
+			     "(e.g. udp:[::1]:5353-[fec0::15]:53), or use an IPv4 host address",
+			     rule);
+		return -1;
+	}
+	if (s->nr_relays >= SLIRP_MAX_LIST)
+		return -1;
+	if (!s->relay_dir) {
+		if (!mkdtemp(tmpl)) {
+			error_report("Could not set up host forwarding rule '%s': "
+				     "cannot create %s: %s", rule, tmpl, strerror(errno));
+			return -1;
+		}
+		s->relay_dir = xstrdup(tmpl);
+	}
+	snprintf(su.sun_path, sizeof(su.sun_path), "%s/%zu.sock", s->relay_dir, s->nr_relays);
+	r = fwd_proxy_new((struct sockaddr *)&f->host, f->host_len, su.sun_path, &px);
+	if (r < 0) {
+		fwd_report(rule, f, -r);
+		return -1;
+	}
+	s->relays[s->nr_relays++] = px;
+	if (slirp_add_hostxfwd(s->slirp, (struct sockaddr *)&su, sizeof(su),
+			       (struct sockaddr *)&f->guest, f->guest_len, 0) < 0) {
+		error_report("Could not set up host forwarding rule '%s': "
+			     "relay socket %s: %s", rule, su.sun_path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void slirp_relay_cleanup(struct slirp_state *s)
+{
+	char path[128];
+
+	for (size_t i = 0; i < s->nr_relays; i++) {
+		fwd_proxy_free(s->relays[i]);
+		snprintf(path, sizeof(path), "%s/%zu.sock", s->relay_dir, i);
+		unlink(path);
+	}
+	s->nr_relays = 0;
+	if (s->relay_dir)
+		rmdir(s->relay_dir);
+	free(s->relay_dir);
+	s->relay_dir = NULL;
+}
+
 static int slirp_setup_hostfwd(struct slirp_state *s, const char *rule)
 {
 	struct slirp_hostfwd f;
 	const char *why;
-	char where[INET6_ADDRSTRLEN + 16 + 108];
 
 	if (slirp_hostfwd_parse(rule, &f, &why) < 0) {
 		error_report("Invalid host forwarding rule '%s' (%s)", rule, why);
@@ -1061,6 +1135,8 @@ static int slirp_setup_hostfwd(struct slirp_state *s, const char *rule)
 			((struct sockaddr_in *)&f.guest)->sin_addr = s->p.dhcp;
 		}
 	}
+	if (f.host.ss_family == AF_INET6 && f.guest.ss_family == AF_INET)
+		return slirp_setup_relay(s, rule, &f);
 	if (f.host.ss_family == AF_UNIX) {
 		/* As QEMU: a stale socket file from an earlier run is replaced. */
 		unlink(((struct sockaddr_un *)&f.host)->sun_path);
@@ -1072,13 +1148,7 @@ static int slirp_setup_hostfwd(struct slirp_state *s, const char *rule)
 		int e = errno;
 		if (!e || e == EINVAL)
 			e = fwd_probe_errno(&f) ? fwd_probe_errno(&f) : e;
-		fwd_addr_str(&f.host, where, sizeof(where));
-		if (e)
-			error_report("Could not set up host forwarding rule '%s': "
-				     "cannot listen on %s/%s: %s (%s)", rule, where,
-				     f.udp ? "udp" : "tcp", strerror(e), fwd_advice(e));
-		else
-			error_report("Could not set up host forwarding rule '%s'", rule);
+		fwd_report(rule, &f, e);
 		return -1;
 	}
 	return 0;
@@ -1215,6 +1285,7 @@ static void slirp_nc_cleanup(struct net_client *nc)
 	}
 	if (s->slirp)
 		slirp_cleanup(s->slirp);
+	slirp_relay_cleanup(s);
 	slirp_smb_cleanup(s);
 	slirp_params_free(&s->p);
 	free(s->gather);

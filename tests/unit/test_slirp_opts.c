@@ -15,6 +15,7 @@
 #include "cli/keyval.h"
 #include "net/net.h"
 #include "net/slirp.h"
+#include "util/event_loop.h"
 #include "util/log.h"
 
 static char logbuf[8192];
@@ -29,6 +30,7 @@ static int setup(void **state)
 {
 	logbuf[0] = 0;
 	log_set_sink(sink);
+	assert_int_equal(el_init(), 0);
 	return 0;
 }
 
@@ -36,6 +38,7 @@ static int teardown(void **state)
 {
 	log_set_sink(NULL);
 	net_client_free_all();
+	el_fini();
 	return 0;
 }
 
@@ -419,6 +422,31 @@ static void test_hostfwd_ipv6_and_udp_bind(void **state)
 	assert_string_equal(logbuf, "");
 }
 
+/* IPv6 host side to an IPv4 guest goes through the relay: its bind errors
+ * are reported like any other; udp needs an IPv6 guest address. */
+static void test_hostfwd_ipv6_errors(void **state)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	socklen_t sl = sizeof(sa);
+	int fd = socket(AF_INET6, SOCK_STREAM, 0);
+	char opts[96];
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		if (fd >= 0)
+			close(fd);
+		skip();
+	}
+	assert_int_equal(listen(fd, 1), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	snprintf(opts, sizeof(opts), "hostfwd=tcp:[::1]:%u-:22", ntohs(sa.sin6_port));
+	assert_int_equal(init_user(opts), -1);
+	assert_non_null(strstr(logbuf, "cannot listen on [::1]:"));
+	assert_non_null(strstr(logbuf, "Address already in use"));
+	close(fd);
+	assert_int_equal(init_user("hostfwd=udp:[::1]:0-:53"), -1);
+	assert_non_null(strstr(logbuf, "an IPv6 host address needs an IPv6 guest address for udp"));
+}
+
 static void test_smb_missing(void **state)
 {
 	if (access(SLIRP_SMBD_COMMAND, F_OK) == 0)
@@ -459,6 +487,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_guestfwd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_port_in_use, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostfwd_ipv6_and_udp_bind, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hostfwd_ipv6_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_smb_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guestfwd_setup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ping_diag, setup, teardown),
