@@ -812,7 +812,7 @@ int cli_parse(int argc, char **argv, struct skiff_config *cfg)
 		free(ctx);
 		ctx = NULL;
 		log_set_context(NULL);
-		if (a[0] != '-' || !a[1]) {
+		if (a[0] != '-') {
 			/* QEMU takes a bare word for a disk image (-hda). */
 			log_set_context(a);
 			error_report("unexpected argument: skiff takes no disk image "
