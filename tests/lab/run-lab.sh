@@ -60,8 +60,10 @@ for f in "$LAB_CACHE/kernel/bzImage" "$LAB_OUT/l1-base.cpio" "$LAB_OUT/l2-initrd
 done
 
 # The overlay: skiff with its libraries, the scenarios, the L2 initramfs and the plan.
-ov=$(mktemp -d "$LAB_OUT/overlay.XXXXXX")
-trap 'rm -rf "$ov"' EXIT
+# Per-run files live in their own directory: several lab runs may go on at once.
+run=$(mktemp -d "$LAB_OUT/run.XXXXXX")
+trap 'rm -rf "$run"' EXIT
+ov=$run/overlay
 mkdir -p "$ov/lab/scenarios" "$ov/lab/l2" "$ov/usr/bin"
 skiff=${SKIFF:-$REPO_DIR/build/skiff}
 if [ -x "$skiff" ]; then
@@ -87,13 +89,15 @@ done >"$ov/lab/plan"
 		[[ $k == LAB_X_* ]] && printf 'export %s=%q\n' "$k" "$v"
 	done < <(env)
 } >"$ov/lab/env"
-pack_cpio "$ov" "$LAB_OUT/l1-overlay.cpio"
-cat "$LAB_OUT/l1-base.cpio" "$LAB_OUT/l1-overlay.cpio" >"$LAB_OUT/l1-initrd.cpio"
+pack_cpio "$ov" "$run/l1-overlay.cpio"
+rm -rf "$ov"
+# Linux unpacks concatenated cpio archives in order: the overlay adds to (and overrides) the base.
+cat "$LAB_OUT/l1-base.cpio" "$run/l1-overlay.cpio" >"$run/l1-initrd.cpio"
 
 qemu=(qemu-system-x86_64 -cpu max -m "$mem" -smp 2 -nic none -no-reboot -vga none
-	-kernel "$LAB_CACHE/kernel/bzImage" -initrd "$LAB_OUT/l1-initrd.cpio"
+	-kernel "$LAB_CACHE/kernel/bzImage" -initrd "$run/l1-initrd.cpio"
 	-append "console=ttyS0 quiet panic=1 mitigations=off")
-ln -sf "$(basename "$log")" "$LAB_OUT/lab-last.log"
+ln -sf "$(realpath "$log")" "$LAB_OUT/lab-last.log"
 lab_log "lab host: $mem, plan: ${plan[*]}; console log: $log"
 
 if [ "$interactive" = 1 ]; then

@@ -86,7 +86,7 @@ l2_run() {
 	vmm_prefix "$vmm"
 	L2_LOG=/tmp/l2-$tag.log
 	L2_RC=127 L2_SECS=0 L2_INIT_SECS="" L2_MEM=""
-	local fifo=/tmp/l2-$tag.fifo mark=/tmp/l2-$tag.mark t0 t1 tpid awkpid vpid i
+	local fifo=/tmp/l2-$tag.fifo mark=/tmp/l2-$tag.mark notify t0 t1 tpid awkpid vpid ev
 	rm -f "$fifo" "$mark" "$L2_LOG"
 	if ! have_vmm "$vmm"; then
 		echo "[$tag] no VMM binary: ${VMM_PREFIX[0]}" | tee "$L2_LOG"
@@ -95,7 +95,15 @@ l2_run() {
 	echo "[$tag] \$ ${VMM_PREFIX[*]} $*"
 	mkfifo "$fifo"
 	t0=$(now)
-	awk -v tag="$tag" -v logf="$L2_LOG" -v mark="$mark" -v t0="$t0" '
+	# The awk filter timestamps the init marker; with L2_SAMPLE_MEM=1 it also tells this shell
+	# (through the fifo $notify, once: at the marker or at the end) so no polling loop runs.
+	notify=""
+	if [ "${L2_SAMPLE_MEM:-0}" = 1 ]; then
+		notify=/tmp/l2-$tag.notify
+		rm -f "$notify"
+		mkfifo "$notify"
+	fi
+	awk -v tag="$tag" -v logf="$L2_LOG" -v mark="$mark" -v t0="$t0" -v notify="$notify" '
 	{
 		sub(/\r+$/, "")
 		print > logf
@@ -108,21 +116,20 @@ l2_run() {
 			split(up, a, " ")
 			printf "%.2f\n", a[1] - t0 > mark
 			close(mark)
+			if (notify != "") { print "init" > notify; close(notify) }
 		}
-	}' <"$fifo" &
+	}
+	END { if (notify != "" && !seen) { print "end" > notify; close(notify) } }' <"$fifo" &
 	awkpid=$!
 	timeout -k 5 "$LAB_L2_TIMEOUT" "${VMM_PREFIX[@]}" "$@" </dev/null >"$fifo" 2>&1 &
 	tpid=$!
-	if [ "${L2_SAMPLE_MEM:-0}" = 1 ]; then
-		for ((i = 0; i < LAB_L2_TIMEOUT * 20; i++)); do
-			[ -e "$mark" ] && break
-			kill -0 "$tpid" 2>/dev/null || break
-			sleep 0.05
-		done
-		if [ -e "$mark" ] && vpid=$(child_pid "$tpid"); then
+	if [ -n "$notify" ]; then
+		read -r ev <"$notify"
+		if [ "$ev" = init ] && vpid=$(child_pid "$tpid"); then
 			# shellcheck disable=SC2034
 			L2_MEM=$(smaps_own "$vpid" 2>/dev/null)
 		fi
+		rm -f "$notify"
 	fi
 	wait "$tpid"
 	L2_RC=$?

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Serve a page on port 80 (needs the net action first), for lab.httpd_secs seconds (default 30).
+# Serve a page on port 80 (needs the net action first) and wait lab.httpd_secs seconds (default
+# 30; 0: return at once and leave the server running in the background).
 secs=30
 # shellcheck disable=SC2013
 for arg in $(cat /proc/cmdline); do
@@ -9,4 +10,4 @@ mkdir -p /www
 echo "hello from the skiff L2 guest ($(uname -r), $(nproc) CPUs)" >/www/index.html
 httpd -p 80 -h /www
 echo "L2-HTTPD-UP port=80 secs=$secs"
-sleep "$secs"
+[ "$secs" = 0 ] || sleep "$secs"

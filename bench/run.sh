@@ -1,0 +1,74 @@
+#!/bin/bash
+# make bench: skiff vs QEMU (-enable-kvm -kernel, same kernel and initrd) side by side in ONE
+# lab run, alternating A B B A (tests/lab/scenarios/bench.sh). Prints a table with the ratio
+# skiff/QEMU against the goals and writes it as CSV to bench/results/.
+#   BENCH_ROUNDS=N   rounds of A B B A (default 2)
+set -euo pipefail
+BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/lab/common.sh
+. "$BENCH_DIR/../tests/lab/common.sh"
+
+rounds=${BENCH_ROUNDS:-2}
+make -s -C "$LAB_DIR" images
+mkdir -p "$BENCH_DIR/results" "$LAB_OUT"
+stamp=$(date +%Y%m%d-%H%M%S)
+log=$LAB_OUT/bench-$stamp.log
+rc=0
+LAB_X_BENCH_ROUNDS=$rounds "$LAB_DIR/run-lab.sh" --log "$log" --results "$LAB_OUT/bench-results.txt" \
+	bench || rc=$?
+
+# Goals: metric -> "max ratio skiff/QEMU" (lower is better) or "min ..." (higher is better).
+# Later rows (iperf3 throughput, ping RTT) only need a line here and a measure_* in bench.sh.
+declare -A goal=([boot_s]="max 0.5" [own_mib]="max 0.25" [rss_mib]="" [iperf3_mbit]="min 1.0" [ping_ms]="max 1.0")
+declare -A label=([boot_s]="boot to init (s)" [own_mib]="own memory (MiB)" [rss_mib]="total RSS (MiB)"
+	[iperf3_mbit]="iperf3 (Mbit/s)" [ping_ms]="ping RTT (ms)")
+
+csv=$BENCH_DIR/results/bench-$stamp.csv
+tr -d '\r' <"$log" | grep '^LAB-BENCH ' | awk '
+	{ m = $2; v = $3; x = $4
+	  if (!(m in seen)) { seen[m] = 1; order[++n] = m }
+	  if (x == "FAIL") { fail[m, v]++ } else { sum[m, v] += x; cnt[m, v]++ } }
+	END {
+		for (i = 1; i <= n; i++) {
+			m = order[i]
+			q = cnt[m, "qemu"] ? sum[m, "qemu"] / cnt[m, "qemu"] : ""
+			s = cnt[m, "skiff"] ? sum[m, "skiff"] / cnt[m, "skiff"] : ""
+			r = (q != "" && s != "" && q > 0) ? sprintf("%.3f", s / q) : ""
+			printf "%s,%s,%d,%d,%s,%d,%d,%s\n", m, (q == "" ? "" : sprintf("%.2f", q)), \
+				cnt[m, "qemu"], fail[m, "qemu"], (s == "" ? "" : sprintf("%.2f", s)), \
+				cnt[m, "skiff"], fail[m, "skiff"], r
+		}
+	}' >"$csv.rows"
+
+{
+	echo "metric,qemu_mean,qemu_n,qemu_failed,skiff_mean,skiff_n,skiff_failed,ratio_skiff_qemu,goal,meets_goal"
+	while IFS=, read -r m q qn qf s sn sf r; do
+		g=${goal[$m]:-} ok=""
+		if [ -n "$g" ] && [ -n "$r" ]; then
+			read -r dir lim <<<"$g"
+			if awk -v r="$r" -v l="$lim" -v d="$dir" 'BEGIN { exit !(d == "max" ? r <= l : r >= l) }'; then
+				ok=yes
+			else
+				ok=no
+			fi
+		fi
+		echo "$m,$q,$qn,$qf,$s,$sn,$sf,$r,${g/ /<=},${ok}"
+	done <"$csv.rows"
+} | sed 's/,min<=/,min>=/' >"$csv"
+rm -f "$csv.rows"
+cp "$csv" "$BENCH_DIR/results/latest.csv"
+
+echo
+echo "skiff vs QEMU 7.2 (-enable-kvm), nested lab, $rounds round(s) of A B B A; ratios are skiff/QEMU"
+printf '%-20s %12s %12s %10s %10s  %s\n' metric QEMU skiff ratio goal verdict
+tail -n +2 "$csv" | while IFS=, read -r m q qn qf s sn sf r g ok; do
+	qs="${q:-n/a} ($qn)" ss="${s:-n/a} ($sn)"
+	[ "$qf" = 0 ] || qs="$qs ${qf}F"
+	[ "$sf" = 0 ] || ss="$ss ${sf}F"
+	g=${g/max<=/<=}
+	g=${g/min>=/>=}
+	case "$ok" in yes) v=met ;; no) v="NOT met" ;; *) v="" ;; esac
+	printf '%-20s %12s %12s %10s %10s  %s\n' "${label[$m]:-$m}" "$qs" "$ss" "${r:-n/a}" "${g:--}" "$v"
+done
+echo "(n) = samples, nF = failed runs; CSV: ${csv#"$REPO_DIR"/}; lab log: ${log#"$REPO_DIR"/}"
+[ "$rc" = 0 ] || { echo "bench: the lab run failed (status $rc): see above" >&2; exit 1; }
