@@ -40,9 +40,9 @@ struct smp_config {
  * Hubs (legacy -net): QEMU puts every -net nic / -net TYPE without netdev=
  * on hub 0. The parser expresses that with plain hubport netdevs, exactly
  * as if the user had written the -netdev hubport form:
- *   -net nic -net user   becomes
- *   netdevs[0] = { "user",    "user.0",    {} }
- *   netdevs[1] = { "hubport", "hub0port0", { hubid=0 } }           (the NIC's port)
+ *   -net nic -net user   (also what no network option at all means) becomes
+ *   netdevs[0] = { "hubport", "hub0port0", { hubid=0 } }           (the NIC's port)
+ *   netdevs[1] = { "user",    "user.0",    {} }
  *   netdevs[2] = { "hubport", "hub0port1", { hubid=0, netdev=user.0 } }
  *   nics[0]    = { "e1000", .netdev = "hub0port0" }
  * i.e. a hubport's opts "hubid" (decimal) names the hub (created on first
