@@ -134,7 +134,7 @@
 #define E1000_STATUS_LU         (1u << 1)
 #define E1000_STATUS_TXOFF      (1u << 4)
 #define E1000_STATUS_SPEED_1000 (2u << 6)
-#define E1000_STATUS_ASDV_1000  (2u << 8)
+#define E1000_STATUS_ASDV       (3u << 8) /* auto-speed detect value; QEMU reports 11b */
 #define E1000_STATUS_MTXCKOK    (1u << 10)
 #define E1000_STATUS_GIO_MASTER (1u << 19)
 
