@@ -43,7 +43,7 @@ if [ "$net" != 1 ]; then
 	exit 0
 fi
 
-l2_run demo "$vmm" "${args[@]}" -append "$L2_APPEND lab.action=net,httpd lab.httpd_secs=20" &
+l2_run demo "$vmm" "${args[@]}" -append "$L2_APPEND lab.action=net,httpd lab.httpd_secs=10" &
 bg=$!
 for ((i = 0; i < LAB_L2_TIMEOUT * 2; i++)); do
 	grep -q -e L2-HTTPD-UP -e L2-NET.FAIL /tmp/l2-demo.log 2>/dev/null && break
