@@ -21,6 +21,7 @@
 #include "hw/i440fx.h"
 #include "hw/i8042.h"
 #include "hw/nic.h"
+#include "hw/rtc.h"
 #include "hw/serial.h"
 #include "net/netdev.h"
 #include "util/event_loop.h"
@@ -38,6 +39,7 @@ static struct vm vm;
 static struct chardev *console;
 static struct serial *com1;
 static struct i8042 *kbd;
+static struct rtc *cmos;
 static int sig_fd = -1;
 static int daemon_pipe = -1;
 static int pidfile_fd = -1;
@@ -111,7 +113,8 @@ static int stage_devices_init(void)
 		return -1;
 	com1 = serial_create(&vm.pio, PORT_COM1, console, machine_serial_irq, &vm);
 	kbd = i8042_create(&vm.pio, machine_i8042_irq, &vm);
-	if (!com1 || !kbd || acpi_pm_init(&vm.pio) < 0) {
+	cmos = rtc_create(&vm.pio);
+	if (!com1 || !kbd || !cmos || acpi_pm_init(&vm.pio) < 0) {
 		error_report("cannot set up the legacy devices");
 		return -1;
 	}
@@ -120,9 +123,11 @@ static int stage_devices_init(void)
 
 static void stage_devices_exit(void)
 {
+	rtc_destroy(cmos);
 	i8042_destroy(kbd);
 	serial_destroy(com1);
 	chardev_close(console);
+	cmos = NULL;
 	kbd = NULL;
 	com1 = NULL;
 	console = NULL;

@@ -251,8 +251,8 @@ struct i8042 *i8042_create(struct bus *pio, i8042_irq_fn set_irq, void *irq_opaq
 	k->ctr = CTR_KBDINT | CTR_SYSFLAG | CTR_XLATE | CTR_AUXDIS;
 	k->status = STR_KEYLOCK;
 	k->outport = 0x01 | 0x02;     /* reset line high, A20 enabled */
-	if (pio && (bus_register(pio, PORT_I8042_DATA, 1, i8042_io, k, "i8042-data") ||
-		    bus_register(pio, PORT_I8042_CMD, 1, i8042_io, k, "i8042-cmd"))) {
+	if (pio && bus_register(pio, PORT_I8042_DATA, PORT_I8042_CMD - PORT_I8042_DATA + 1,
+				i8042_io, k, "i8042")) {
 		free(k);
 		return NULL;
 	}
@@ -263,9 +263,7 @@ void i8042_destroy(struct i8042 *k)
 {
 	if (!k)
 		return;
-	if (k->pio) {
+	if (k->pio)
 		bus_unregister(k->pio, PORT_I8042_DATA, k);
-		bus_unregister(k->pio, PORT_I8042_CMD, k);
-	}
 	free(k);
 }

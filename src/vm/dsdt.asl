@@ -79,6 +79,16 @@ DefinitionBlock ("dsdt.aml", "DSDT", 2, "SKIFF ", "SKIFFVM ", 1)
             })
         }
 
+        Device (RTC)
+        {
+            Name (_HID, EisaId ("PNP0B00"))
+            Name (_CRS, ResourceTemplate ()
+            {
+                IO (Decode16, 0x0070, 0x0070, 0x01, 0x02)
+                IRQNoFlags () {8}
+            })
+        }
+
         Device (PS2K)
         {
             Name (_HID, EisaId ("PNP0303"))
