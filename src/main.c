@@ -94,8 +94,20 @@ static void stage_loop_exit(void)
 	el_fini();
 }
 
+/* Files first: a typo in a path is reported before anything about KVM. */
+static int check_readable(const char *path, const char *what)
+{
+	if (path && access(path, R_OK) < 0) {
+		error_report("could not load %s '%s': %s", what, path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int stage_vm_init(void)
 {
+	if (check_readable(cfg.kernel, "kernel") || check_readable(cfg.initrd, "initial ram disk"))
+		return -1;
 	return vm_create(&vm, &cfg);
 }
 

@@ -77,8 +77,8 @@ static const struct feature features[] = {
 	{ "pni", 1, 0, ECX, F1_ECX_SSE3 }, { "sse3", 1, 0, ECX, F1_ECX_SSE3 },
 	{ "pclmulqdq", 1, 0, ECX, F1_ECX_PCLMULQDQ }, { "vmx", 1, 0, ECX, F1_ECX_VMX },
 	{ "ssse3", 1, 0, ECX, F1_ECX_SSSE3 }, { "cx16", 1, 0, ECX, F1_ECX_CX16 },
-	{ "sse4.1", 1, 0, ECX, F1_ECX_SSE41 }, { "sse4_1", 1, 0, ECX, F1_ECX_SSE41 },
-	{ "sse4.2", 1, 0, ECX, F1_ECX_SSE42 }, { "sse4_2", 1, 0, ECX, F1_ECX_SSE42 },
+	{ "sse4.1", 1, 0, ECX, F1_ECX_SSE41 }, { "sse4-1", 1, 0, ECX, F1_ECX_SSE41 },
+	{ "sse4.2", 1, 0, ECX, F1_ECX_SSE42 }, { "sse4-2", 1, 0, ECX, F1_ECX_SSE42 },
 	{ "x2apic", 1, 0, ECX, F1_ECX_X2APIC }, { "movbe", 1, 0, ECX, F1_ECX_MOVBE },
 	{ "popcnt", 1, 0, ECX, F1_ECX_POPCNT }, { "tsc-deadline", 1, 0, ECX, F1_ECX_TSC_DEADLINE },
 	{ "aes", 1, 0, ECX, F1_ECX_AES }, { "xsave", 1, 0, ECX, F1_ECX_XSAVE },
@@ -90,7 +90,7 @@ static const struct feature features[] = {
 	{ "xsaveopt", 0xd, 1, EAX, D1_EAX_XSAVEOPT },
 	{ "syscall", 0x80000001, 0, EDX, E1_EDX_SYSCALL }, { "nx", 0x80000001, 0, EDX, E1_EDX_NX },
 	{ "rdtscp", 0x80000001, 0, EDX, E1_EDX_RDTSCP }, { "lm", 0x80000001, 0, EDX, E1_EDX_LM },
-	{ "lahf-lm", 0x80000001, 0, ECX, E1_ECX_LAHF_LM }, { "lahf_lm", 0x80000001, 0, ECX, E1_ECX_LAHF_LM },
+	{ "lahf-lm", 0x80000001, 0, ECX, E1_ECX_LAHF_LM },
 	{ "svm", 0x80000001, 0, ECX, E1_ECX_SVM },
 };
 
@@ -178,6 +178,18 @@ static bool is_leaf7_sub(const struct cpuid_entry *e, const void *arg)
 	return (e->function == 7 && e->index > 0) || (e->function == 0xd && e->index > 2);
 }
 
+static void cpuid_set_brand(struct cpuid_table *t, const char *brand_str)
+{
+	char brand[48] = { 0 };
+
+	strncpy(brand, brand_str, sizeof(brand) - 1);
+	for (uint32_t i = 0; i < 3; i++) {
+		struct cpuid_entry *e = cpuid_get(t, 0x80000002 + i, 0, false);
+		if (e)
+			memcpy(&e->eax, brand + 16 * i, 16);
+	}
+}
+
 static int cpuid_apply_flags(struct cpuid_table *t, const struct kvlist *flags,
 			     struct cpuid_table *supported)
 {
@@ -185,6 +197,15 @@ static int cpuid_apply_flags(struct cpuid_table *t, const struct kvlist *flags,
 		const struct kv *kv = &flags->items[i];
 		const struct feature *f = NULL;
 		bool on = !kv->value || !strcmp(kv->value, "on");
+
+		if (!strcmp(kv->key, "model-id")) {
+			cpuid_set_brand(t, kv->value ? kv->value : "");
+			continue;
+		}
+		if (kv->value && strcmp(kv->value, "on") && strcmp(kv->value, "off")) {
+			error_report("-cpu: property '%s' expects 'on' or 'off'", kv->key);
+			return -1;
+		}
 
 		for (size_t j = 0; j < sizeof(features) / sizeof(features[0]); j++)
 			if (!strcmp(features[j].name, kv->key))
@@ -311,15 +332,8 @@ int cpuid_apply_model(struct cpuid_table *t, const struct cpu_model *m,
 	}
 	cpuid_mask(t, 0x80000001, 0, EDX, m->e1_edx, 0);
 	cpuid_mask(t, 0x80000001, 0, ECX, m->e1_ecx, 0);
-	if (m->brand && m->xlevel >= 0x80000004) {
-		char brand[48] = { 0 };
-		strncpy(brand, m->brand, sizeof(brand) - 1);
-		for (uint32_t i = 0; i < 3; i++) {
-			e = cpuid_get(t, 0x80000002 + i, 0, false);
-			if (e)
-				memcpy(&e->eax, brand + 16 * i, 16);
-		}
-	}
+	if (m->brand && m->xlevel >= 0x80000004)
+		cpuid_set_brand(t, m->brand);
 	if (m->xlevel >= 0x80000007) {
 		e = cpuid_find(t, 0x80000007, 0);
 		if (e)

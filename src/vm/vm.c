@@ -149,6 +149,9 @@ int vm_create(struct vm *vm, const struct skiff_config *cfg)
 	bus_init(&vm->pio, "pio");
 	bus_init(&vm->mmio, "mmio");
 
+	/* -machine/-accel properties skiff does not implement are errors, not silently ignored. */
+	if (kvlist_check_unused(&cfg->machine_opts) < 0 || kvlist_check_unused(&cfg->accel_opts) < 0)
+		return -1;
 	model = cpu_model_find(model_name);
 	if (!model) {
 		error_report("unable to find CPU model '%s' (skiff -cpu help lists the models)",
