@@ -19,12 +19,13 @@ declare -A tests=(
 plan=(boot:qemu cli:skiff boot:skiff bigcpu:skiff reboot:skiff)
 
 results=$LAB_OUT/test-results.txt
+log=$LAB_OUT/lab-check-$(date +%Y%m%d-%H%M%S).log
 retries=${LAB_RETRIES:-1}
 attempt=0 hung_note=""
 while :; do
 	attempt=$((attempt + 1))
 	rc=0
-	"$LAB_DIR/run-lab.sh" --results "$results" "${plan[@]}" || rc=$?
+	"$LAB_DIR/run-lab.sh" --log "$log" --results "$results" "${plan[@]}" || rc=$?
 	[ "$rc" = 3 ] || break
 	hung=$(sed -n 's/^LAB-RESULT lab-host FAIL //p' "$results")
 	hung_note="$hung_note attempt $attempt: $hung;"
@@ -47,13 +48,13 @@ for spec in "${plan[@]}"; do
 	for t in ${tests[$spec]}; do
 		line=$(grep -m1 "^LAB-RESULT $t " "$results" || true)
 		if [ -z "$line" ]; then
-			report FAIL "$t" "no result (scenario ${spec%%:*} did not report; see tests/lab/out/lab-last.log)"
+			report FAIL "$t" "no result (scenario ${spec%%:*} did not report; see ${log#"$REPO_DIR"/})"
 		else
 			read -r _ _ status detail <<<"$line"
 			report "$status" "$t" "$detail"
 		fi
 	done
 done
-echo "lab: console log tests/lab/out/lab-last.log"
+echo "lab: console log ${log#"$REPO_DIR"/}"
 echo "lab: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -17,6 +17,10 @@ check() {
 	shift 2
 	out=$(timeout -k 2 20 "${VMM_PREFIX[@]}" "$@" </dev/null 2>&1)
 	rc=$?
+	if [[ $out == *$'\r'* ]]; then
+		echo "[cli-$t-$vmm] note: the output has CR characters (QEMU prints plain LF)"
+		out=${out//$'\r'/}
+	fi
 	printf '[cli-%s-%s] rc=%s: %s\n' "$t" "$vmm" "$rc" "$out" | head -n 5
 	if [ "$rc" = 1 ] && grep -Eq -- "$want" <<<"$out"; then
 		result "cli-$t-$vmm" PASS "$(head -n1 <<<"$out")"
