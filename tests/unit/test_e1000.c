@@ -746,7 +746,9 @@ static void test_tx_legacy(void **state)
 	ram[TX_BUFS + 0x1000 + 24] = ram[TX_BUFS + 0x1000 + 25] = 0;
 	tx_kick();
 	assert_int_equal(be.n, 4);
-	assert_true(ip_csum_ok(be.frame[3] + 14) || true);
+	/* Ones-complement sum over CSS..end including the inserted value. */
+	assert_int_equal(csum16(be.frame[3] + 14, len - 14, 0), 0xFFFF);
+	assert_int_not_equal(be16(be.frame[3] + 24), 0);
 }
 
 static void ctx_put(uint8_t ipcss, uint8_t ipcso, uint16_t ipcse, uint8_t tucss, uint8_t tucso,
