@@ -25,7 +25,7 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 UNIT_HELPERS := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
 
-.PHONY: all deps check unit lab lab-check demo bench clean fuzz
+.PHONY: all deps check unit lab lab-check demo bench clean fuzz fuzz-long
 all: deps $(BUILD)/skiff
 
 deps:
@@ -78,7 +78,15 @@ lab: all
 lab-check: lab
 	@tests/lab/run-tests.sh
 
-check: unit lab-check
+# libFuzzer over the e1000 (tests/fuzz): a bounded run in check, a long one on demand.
+FUZZ_SECONDS ?= 30
+fuzz: deps
+	@$(MAKE) -s -C tests/fuzz run FUZZ_SECONDS=$(FUZZ_SECONDS)
+
+fuzz-long: deps
+	@$(MAKE) -s -C tests/fuzz run-long
+
+check: unit fuzz lab-check
 
 # Boot the demo guest: directly where /dev/kvm runs Linux guests, else in the lab.
 demo: all
