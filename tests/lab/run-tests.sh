@@ -30,6 +30,7 @@ while :; do
 	hung=$(sed -n 's/^LAB-RESULT lab-host FAIL //p' "$results")
 	hung_note="$hung_note attempt $attempt: $hung;"
 	[ "$attempt" -le "$retries" ] || break
+	mv "$log" "${log%.log}-attempt$attempt.log"
 	lab_log "lab host hung ($hung): running the lab again ($((attempt + 1)) of $((retries + 1)))"
 done
 [ "$rc" = 0 ] || [ "$rc" = 3 ] || lab_die "run-lab.sh failed (status $rc)"
