@@ -18,7 +18,7 @@ say() { printf 'demo: %s\n' "$*" >&2; }
 # Can /dev/kvm here run a Linux guest? Needs hardware virtualisation: not kvm_pvm (LAB.md).
 kvm_problem() {
 	if [ ! -c /dev/kvm ]; then
-		echo "no /dev/kvm"
+		echo "no /dev/kvm$([ -d /sys/module/kvm_pvm ] && echo ' (and the kvm module here is kvm_pvm, no hardware virtualisation)')"
 	elif [ -d /sys/module/kvm_pvm ]; then
 		echo "/dev/kvm is kvm_pvm (paravirtual, no hardware virtualisation: Linux guests never finish booting)"
 	elif ! grep -qw -e svm -e vmx /proc/cpuinfo; then
@@ -53,7 +53,6 @@ if [ "$mode" = lab ]; then
 	trap 'rm -f "$results"' EXIT
 	rc=0
 	LAB_VERBOSE=1 "$LAB/run-lab.sh" --timeout 300 --results "$results" "demo:$vmm:$net" || rc=$?
-	cat "$results"
 	if [ "$rc" != 0 ] || ! grep -q ' PASS ' "$results" || grep -q ' FAIL ' "$results"; then
 		say "FAILED"
 		exit 1
