@@ -28,9 +28,11 @@ kvm_problem() {
 	fi
 }
 
+why_direct="DEMO_MODE=direct"
 if [ "$mode" = auto ]; then
 	problem=$(kvm_problem)
 	if [ -z "$problem" ]; then mode=direct; else mode=lab; fi
+	why_direct="/dev/kvm has hardware virtualisation"
 fi
 interactive=0
 [ -t 0 ] && [ -t 1 ] && interactive=1
@@ -62,7 +64,7 @@ if [ "$mode" = lab ]; then
 fi
 
 # Direct: hardware KVM on this machine, the lab's L2 kernel and initramfs.
-say "/dev/kvm has hardware virtualisation: running $vmm directly on this machine"
+say "$why_direct: running $vmm directly on this machine"
 make -s -C "$LAB" kernel out/l2-initrd.cpio
 cmd=("$REPO/build/skiff")
 [ "$vmm" = qemu ] && cmd=(qemu-system-x86_64 -vga none -nic none)
