@@ -3,19 +3,26 @@
 # lab run, alternating A B B A (tests/lab/scenarios/bench.sh). Prints a table with the ratio
 # skiff/QEMU against the goals and writes it as CSV to bench/results/.
 #   BENCH_ROUNDS=N   rounds of A B B A (default 2)
+#   BENCH_LOG=FILE   only tabulate the console log of an earlier bench run
+#   BENCH_NET=auto|1|0  also measure iperf3 over e1000 + -netdev user in the same boots
+#                    (auto: when skiff lists e1000 in -device help)
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/lab/common.sh
 . "$BENCH_DIR/../tests/lab/common.sh"
 
 rounds=${BENCH_ROUNDS:-2}
-make -s -C "$LAB_DIR" images
 mkdir -p "$BENCH_DIR/results" "$LAB_OUT"
 stamp=$(date +%Y%m%d-%H%M%S)
-log=$LAB_OUT/bench-$stamp.log
 rc=0
-LAB_X_BENCH_ROUNDS=$rounds "$LAB_DIR/run-lab.sh" --log "$log" --results "$LAB_OUT/bench-results.txt" \
-	bench || rc=$?
+if [ -n "${BENCH_LOG:-}" ]; then
+	log=$BENCH_LOG # tabulate an earlier run's console log again
+else
+	make -s -C "$LAB_DIR" images
+	log=$LAB_OUT/bench-$stamp.log
+	LAB_X_BENCH_ROUNDS=$rounds LAB_X_BENCH_NET=${BENCH_NET:-auto} "$LAB_DIR/run-lab.sh" \
+		--log "$log" --results "$LAB_OUT/bench-results.txt" bench || rc=$?
+fi
 
 # Goals: metric -> "max ratio skiff/QEMU" (lower is better) or "min ..." (higher is better).
 # Later rows (iperf3 throughput, ping RTT) only need a line here and a measure_* in bench.sh.
@@ -25,10 +32,18 @@ declare -A label=([boot_s]="boot to init (s)" [own_mib]="own memory (MiB)" [rss_
 
 csv=$BENCH_DIR/results/bench-$stamp.csv
 tr -d '\r' <"$log" | grep '^LAB-BENCH ' | awk '
+	BEGIN { split("boot_s own_mib rss_mib iperf3_mbit ping_ms", pref, " ")
+		for (i = 1; i in pref; i++) rank[pref[i]] = i }
 	{ m = $2; v = $3; x = $4
 	  if (!(m in seen)) { seen[m] = 1; order[++n] = m }
 	  if (x == "FAIL") { fail[m, v]++ } else { sum[m, v] += x; cnt[m, v]++ } }
 	END {
+		# known metrics first, in their usual order, then any new ones as they came
+		for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) {
+			ri = (order[i] in rank) ? rank[order[i]] : 100 + i
+			rj = (order[j] in rank) ? rank[order[j]] : 100 + j
+			if (rj < ri) { t = order[i]; order[i] = order[j]; order[j] = t }
+		}
 		for (i = 1; i <= n; i++) {
 			m = order[i]
 			q = cnt[m, "qemu"] ? sum[m, "qemu"] / cnt[m, "qemu"] : ""
@@ -59,7 +74,7 @@ rm -f "$csv.rows"
 cp "$csv" "$BENCH_DIR/results/latest.csv"
 
 echo
-echo "skiff vs QEMU 7.2 (-enable-kvm), nested lab, $rounds round(s) of A B B A; ratios are skiff/QEMU"
+echo "skiff vs QEMU 7.2 (-enable-kvm), nested lab, ${BENCH_LOG:+re-tabulated, }rounds of A B B A; ratios are skiff/QEMU"
 printf '%-20s %12s %12s %10s %10s  %s\n' metric QEMU skiff ratio goal verdict
 tail -n +2 "$csv" | while IFS=, read -r m q qn qf s sn sf r g ok; do
 	qs="${q:-n/a} ($qn)" ss="${s:-n/a} ($sn)"
