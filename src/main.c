@@ -305,14 +305,18 @@ int main(int argc, char **argv)
 		}
 	}
 	req = runstate_pending();
-	while (done-- > 0)
+	debug_report("main loop ended (request %d, status %d)", (int)req, status);
+	while (done-- > 0) {
+		debug_report("undoing stage '%s'", stages[done].name);
 		stages[done].exit();
+	}
 	chardev_restore_terminal();
 
 	if (req == RUNSTATE_RESET && !cfg.no_reboot && status == 0) {
 		/* A reset starts the whole machine afresh: the simplest way to leave no
 		 * device state behind is a new process image (same pid, same options). */
 		setenv(ENV_REBOOTED, "1", 1);
+		debug_report("guest reset: re-executing skiff");
 		execv("/proc/self/exe", argv);
 		error_report("reboot failed: cannot re-execute skiff: %s", strerror(errno));
 		status = 1;

@@ -2,6 +2,7 @@
 
 #include <stddef.h>
 
+#include "util/log.h"
 #include "vm/layout.h"
 #include "vm/runstate.h"
 
@@ -18,6 +19,8 @@ void acpi_pm_io(void *opaque, uint64_t off, uint8_t *data, unsigned len, bool is
 		data[0] = 0;   /* SLEEP_STATUS: WAK_STS never set, we never sleep */
 		return;
 	}
+	debug_report("acpi-pm: write 0x%02x to port 0x%llx", data[0],
+		     (unsigned long long)(PORT_ACPI_SLEEP_CTL + off));
 	switch (PORT_ACPI_SLEEP_CTL + off) {
 	case PORT_ACPI_SLEEP_CTL:
 		if ((data[0] & SLP_EN) && ((data[0] & SLP_TYP_MASK) >> SLP_TYP_SHIFT) == SLP_TYP_S5)

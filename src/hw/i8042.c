@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/log.h"
 #include "vm/layout.h"
 #include "vm/runstate.h"
 
@@ -132,6 +133,7 @@ static void i8042_kbd_write(struct i8042 *k, uint8_t b)
 
 static void i8042_command(struct i8042 *k, uint8_t cmd)
 {
+	debug_report("i8042: command 0x%02x", cmd);
 	switch (cmd) {
 	case CMD_CTL_RCTR:
 		i8042_push(k, k->ctr, false);

@@ -43,6 +43,8 @@ void pci_dev_init(struct pci_dev *dev, const char *name, uint16_t vendor, uint16
 	memset(dev->bar, 0, sizeof(dev->bar));
 	dev->name = name;
 	dev->slot = -1;
+	dev->gsi = 0;
+	dev->cfg_write = NULL;
 	dev->bus = NULL;
 	dev->irq_level = false;
 	cfg_set16(dev->cfg, PCI_VENDOR_ID, vendor);

@@ -142,6 +142,9 @@ void rtc_io(void *opaque, uint64_t off, uint8_t *data, unsigned len, bool is_wri
 		case REG_D:
 			break;   /* read-only */
 		default:
+			/* Keep the other fields current: the write changes one field of now. */
+			if (reg <= REG_YEAR && !(r->ram[REG_B] & B_SET))
+				rtc_fill_time(r);
 			r->ram[reg] = data[0];
 			if (reg <= REG_YEAR && !(r->ram[REG_B] & B_SET) && reg != REG_SEC_ALARM &&
 			    reg != REG_MIN_ALARM && reg != REG_HOUR_ALARM)

@@ -305,16 +305,17 @@ static void el_run_timers(void)
 	uint64_t now = el_now_ns();
 	bool again = true;
 
-	/* A callback may add, re-arm or free timers: rescan after each one. */
+	/* Earliest deadline first; a callback may add, re-arm or free timers,
+	 * so rescan after each one. */
 	while (again) {
-		again = false;
-		for (struct el_timer *t = el.timers; t; t = t->next) {
-			if (t->armed && t->deadline <= now) {
-				t->armed = false;
-				t->fn(t->opaque);
-				again = true;
-				break;
-			}
+		struct el_timer *due = NULL;
+		for (struct el_timer *t = el.timers; t; t = t->next)
+			if (t->armed && t->deadline <= now && (!due || t->deadline < due->deadline))
+				due = t;
+		again = due != NULL;
+		if (due) {
+			due->armed = false;
+			due->fn(due->opaque);
 		}
 	}
 }

@@ -45,7 +45,7 @@ int boot_e820_build(struct e820_entry *t, uint64_t low_ram_end, uint64_t high_ra
 
 	t[n++] = (struct e820_entry){ 0, LAYOUT_EBDA, E820_RAM };
 	t[n++] = (struct e820_entry){ LAYOUT_EBDA, 0xa0000 - LAYOUT_EBDA, E820_RESERVED };
-	t[n++] = (struct e820_entry){ LAYOUT_ACPI_START, LAYOUT_ACPI_END - LAYOUT_ACPI_START,
+	t[n++] = (struct e820_entry){ LAYOUT_ACPI_START, LAYOUT_HIMEM - LAYOUT_ACPI_START,
 				      E820_RESERVED };
 	if (low_ram_end > LAYOUT_HIMEM)
 		t[n++] = (struct e820_entry){ LAYOUT_HIMEM, low_ram_end - LAYOUT_HIMEM, E820_RAM };
@@ -75,6 +75,14 @@ static int boot_page_tables(const struct guest_mem *mem)
 	return 0;
 }
 
+/* Real-mode code at the reset vector's low alias: mov al, 0xFE; out 0x64, al
+ * (i8042 "pulse reset"); then hlt forever should the reset not happen. */
+static int boot_reset_stub(const struct guest_mem *mem)
+{
+	static const uint8_t stub[] = { 0xb0, 0xfe, 0xe6, 0x64, 0xf4, 0xeb, 0xfd };
+	return guest_mem_write(mem, LAYOUT_RESET_STUB, stub, sizeof(stub));
+}
+
 static int boot_gdt(const struct guest_mem *mem, struct boot_linux_entry *e)
 {
 	/* Flat descriptors: code64 (L=1), data, and a busy 64-bit TSS; the
@@ -84,7 +92,8 @@ static int boot_gdt(const struct guest_mem *mem, struct boot_linux_entry *e)
 		0,
 		0x00af9b000000ffffull,  /* 0x10: code, 64-bit */
 		0x00cf93000000ffffull,  /* 0x18: data */
-		0x008f8b000000ffffull,  /* 0x20: TSS (busy) */
+		0x008f8b000000ffffull,  /* 0x20: TSS (busy), low half */
+		0,                      /* 0x28: its high half (long-mode TSS is 16 bytes) */
 	};
 	uint64_t zero = 0;
 
@@ -200,7 +209,7 @@ int boot_linux_load(const struct guest_mem *mem, const struct boot_linux_params 
 	zp[ZP_E820_ENTRIES] = (uint8_t)n;
 	memcpy(zp + ZP_E820_TABLE, e820, (size_t)n * sizeof(e820[0]));
 
-	if (boot_page_tables(mem) || boot_gdt(mem, entry))
+	if (boot_page_tables(mem) || boot_gdt(mem, entry) || boot_reset_stub(mem))
 		return -1;
 	entry->rip = LAYOUT_HIMEM + 0x200;             /* 64-bit entry: startup_64 */
 	entry->rsi = LAYOUT_ZERO_PAGE;

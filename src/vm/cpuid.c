@@ -190,8 +190,17 @@ static void cpuid_set_brand(struct cpuid_table *t, const char *brand_str)
 	}
 }
 
+/* Features KVM provides whatever the host CPU has (its LAPIC emulates them). */
+static bool cpuid_emulated(const struct feature *f, bool tsc_deadline)
+{
+	if (f->function == 1 && f->reg == ECX)
+		return f->bit == F1_ECX_HYPERVISOR || f->bit == F1_ECX_X2APIC ||
+		       (f->bit == F1_ECX_TSC_DEADLINE && tsc_deadline);
+	return f->function == 6 && f->bit == F6_EAX_ARAT;
+}
+
 static int cpuid_apply_flags(struct cpuid_table *t, const struct kvlist *flags,
-			     struct cpuid_table *supported)
+			     struct cpuid_table *supported, bool tsc_deadline)
 {
 	for (size_t i = 0; flags && i < flags->n; i++) {
 		const struct kv *kv = &flags->items[i];
@@ -221,8 +230,7 @@ static int cpuid_apply_flags(struct cpuid_table *t, const struct kvlist *flags,
 		if (!e)
 			continue;
 		if (on) {
-			bool emulated = f->bit == F1_ECX_HYPERVISOR || f->bit == F6_EAX_ARAT;
-			if (!emulated && !(s && (*reg_of(s, f->reg) & f->bit))) {
+			if (!cpuid_emulated(f, tsc_deadline) && !(s && (*reg_of(s, f->reg) & f->bit))) {
 				warn_missing(f->function, f->reg, f->bit);
 				continue;
 			}
@@ -232,6 +240,32 @@ static int cpuid_apply_flags(struct cpuid_table *t, const struct kvlist *flags,
 		}
 	}
 	return 0;
+}
+
+/* CPUID.0DH from the final leaf-1 AVX bit (after -cpu flags): XSAVE state
+ * components x87 | SSE, plus AVX's YMM state when AVX is on. */
+static void cpuid_xsave_leaves(struct cpuid_table *t, const struct cpu_model *m)
+{
+	struct cpuid_entry *e, *l1 = cpuid_find(t, 1, 0);
+	bool avx = l1 && (l1->ecx & F1_ECX_AVX);
+
+	if (m->level < 0xd)
+		return;
+	e = cpuid_find(t, 0xd, 0);
+	if (e) {
+		e->eax &= avx ? 0x7 : 0x3;
+		e->edx = 0;
+		e->ecx = avx ? 0x340 : 0x240;
+		e->ebx = e->ecx;
+	}
+	e = cpuid_find(t, 0xd, 1);
+	if (e)
+		e->ebx = e->ecx = e->edx = 0;
+	if (!avx) {
+		e = cpuid_find(t, 0xd, 2);
+		if (e)
+			e->eax = e->ebx = e->ecx = e->edx = 0;
+	}
 }
 
 int cpuid_apply_model(struct cpuid_table *t, const struct cpu_model *m,
@@ -250,7 +284,7 @@ int cpuid_apply_model(struct cpuid_table *t, const struct cpu_model *m,
 		e = cpuid_get(t, 6, 0, false);
 		if (e)
 			e->eax = (e->eax & ~F6_EAX_TURBO) | F6_EAX_ARAT;
-		return cpuid_apply_flags(t, flags, &supported);
+		return cpuid_apply_flags(t, flags, &supported, tsc_deadline);
 	}
 
 	struct range r = { m->level, m->xlevel };
@@ -304,26 +338,8 @@ int cpuid_apply_model(struct cpuid_table *t, const struct cpu_model *m,
 		if (e)
 			e->eax = e->ebx = e->ecx = e->edx = 0; /* no PMU */
 	}
-	if (m->level >= 0xd) {
-		/* XSAVE components: x87 | SSE, plus AVX state if the model has AVX. */
-		bool avx = (m->f1_ecx & F1_ECX_AVX) != 0;
-		e = cpuid_find(t, 0xd, 0);
-		if (e) {
-			e->eax &= avx ? 0x7 : 0x3;
-			e->edx = 0;
-			e->ecx = avx ? 0x340 : 0x240;
-			e->ebx = e->ecx;
-		}
-		cpuid_mask(t, 0xd, 1, EAX, m->d1_eax, 0);
-		e = cpuid_find(t, 0xd, 1);
-		if (e)
-			e->ebx = e->ecx = e->edx = 0;
-		if (!avx) {
-			e = cpuid_find(t, 0xd, 2);
-			if (e)
-				e->eax = e->ebx = e->ecx = e->edx = 0;
-		}
-	}
+	if (m->level >= 0xd)
+		cpuid_mask(t, 0xd, 1, EAX, m->d1_eax, 0);   /* XSAVEOPT */
 
 	e = cpuid_get(t, 0x80000000, 0, false);
 	if (e) {
@@ -344,7 +360,10 @@ int cpuid_apply_model(struct cpuid_table *t, const struct cpu_model *m,
 		if (e)
 			e->ebx = e->edx = 0;  /* keep address sizes; no AMD extras */
 	}
-	return cpuid_apply_flags(t, flags, &supported);
+	if (cpuid_apply_flags(t, flags, &supported, tsc_deadline) < 0)
+		return -1;
+	cpuid_xsave_leaves(t, m);
+	return 0;
 }
 
 static unsigned ceil_log2(unsigned n)

@@ -6,7 +6,7 @@
  *   0x0000_0000 +-------------------------------+
  *               | real-mode IVT + BDA (RAM, 0)  |  left zero: no BIOS; Linux reads
  *   0x0000_0500 | boot GDT                      |  the EBDA pointer at 0x40E as 0
- *   0x0000_0520 | boot IDT (empty)              |
+ *   0x0000_0540 | boot IDT (empty)              |
  *   0x0000_7000 | boot_params ("zero page")     |  64-bit boot protocol, RSI points here
  *   0x0000_9000 | PML4, PDPT, 4 x PD            |  identity map of 0..4 GiB (2 MiB pages)
  *   0x0002_0000 | kernel command line           |  where QEMU/kvmtool/Firecracker put it
@@ -15,6 +15,7 @@
  *               | (EBDA area, unused)           |  SeaBIOS will use it later)
  *   0x000A_0000 | VGA window / option ROMs      |  RAM in the memslot, reserved in e820
  *   0x000E_0000 | ACPI RSDP + tables            |  Linux scans 0xE0000..0xFFFFF for RSDP
+ *   0x000F_FFF0 | reset stub (F000:FFF0)        |  Linux's last-resort reboot jumps here
  *   0x0010_0000 +-------------------------------+  e820 RAM again
  *               | protected-mode kernel         |  bzImage payload (boot protocol)
  *               |   ... RAM ...                 |
@@ -36,7 +37,7 @@
 
 /* Boot structures (vm/boot_linux.c). */
 #define LAYOUT_GDT            0x500ull
-#define LAYOUT_IDT            0x520ull
+#define LAYOUT_IDT            0x540ull   /* after the 6-entry GDT (0x500..0x52f) */
 #define LAYOUT_ZERO_PAGE      0x7000ull
 #define LAYOUT_PML4           0x9000ull
 #define LAYOUT_PDPT           0xA000ull
@@ -46,7 +47,11 @@
 #define LAYOUT_CMDLINE_MAX    0x10000ull  /* the kernel's cmdline_size caps it further */
 #define LAYOUT_EBDA           0x9fc00ull
 #define LAYOUT_ACPI_START     0xe0000ull  /* RSDP first, 16-byte aligned */
-#define LAYOUT_ACPI_END       0x100000ull
+#define LAYOUT_ACPI_END       0xffff0ull
+/* With a hardware-reduced FADT and no EFI, Linux's default reboot goes
+ * "EFI" (absent) then BIOS: a real-mode jump to F000:FFF0. A few bytes there
+ * pull the i8042 reset line, so the reset reaches us as on a PC. */
+#define LAYOUT_RESET_STUB     0xffff0ull
 #define LAYOUT_HIMEM          0x100000ull /* bzImage protected-mode code */
 
 /* RAM split and the PCI hole. */

@@ -10,6 +10,7 @@
 
 #include "util/event_loop.h"
 #include "util/log.h"
+#include "vm/layout.h"
 #include "vm/runstate.h"
 
 /* The signal that kicks a vCPU thread out of KVM_RUN. */
@@ -165,7 +166,7 @@ int vcpu_set_boot_state(struct vm *vm, const struct boot_linux_entry *e)
 	sr.ldt.unusable = 1;
 	sr.gdt.base = e->gdt_base;
 	sr.gdt.limit = e->gdt_limit;
-	sr.idt.base = 0x520;
+	sr.idt.base = LAYOUT_IDT;
 	sr.idt.limit = 7;
 	sr.cr0 = 0x80000011;      /* PG | ET | PE */
 	sr.cr3 = e->cr3;
@@ -345,4 +346,7 @@ void vcpu_stop_all(struct vm *vm)
 		}
 		v->started = false;
 	}
+	if (getenv("SKIFF_DEBUG"))
+		for (unsigned i = 0; i < vm->nr_vcpus; i++)
+			vcpu_dump(&vm->vcpus[i]);
 }

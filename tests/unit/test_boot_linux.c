@@ -112,7 +112,7 @@ static void test_load_ok(void **state)
 	assert_int_equal(e.rsi, 0x7000);
 	assert_int_equal(e.cr3, LAYOUT_PML4);
 	assert_int_equal(e.gdt_base, LAYOUT_GDT);
-	assert_int_equal(e.gdt_limit, 5 * 8 - 1);
+	assert_int_equal(e.gdt_limit, 6 * 8 - 1);  /* null, null, code, data, 16-byte TSS */
 	assert_int_equal(e.initrd_gpa, 0);
 
 	/* Payload copied to 1 MiB. */
@@ -443,7 +443,7 @@ static void test_e820_build(void **state)
 	assert_int_equal(t[1].size, 0xa0000 - LAYOUT_EBDA);
 	assert_int_equal(t[1].type, E820_RESERVED);
 	assert_int_equal(t[2].addr, LAYOUT_ACPI_START);
-	assert_int_equal(t[2].size, LAYOUT_ACPI_END - LAYOUT_ACPI_START);
+	assert_int_equal(t[2].size, LAYOUT_HIMEM - LAYOUT_ACPI_START);  /* ACPI tables + reset stub */
 	assert_int_equal(t[2].type, E820_RESERVED);
 	assert_int_equal(t[3].addr, LAYOUT_HIMEM);
 	assert_int_equal(t[3].size, 512 * MiB - LAYOUT_HIMEM);
