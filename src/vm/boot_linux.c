@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "util/log.h"
+#include "vm/kernel_image.h"
 #include "vm/layout.h"
 
 #define HDR_SETUP_SECTS      0x1f1
@@ -139,13 +140,28 @@ int boot_linux_load(const struct guest_mem *mem, const struct boot_linux_params 
 	payload_size = p->kernel_size - setup_size;
 	init_size = rd32(k + HDR_INIT_SIZE);
 	kernel_end = LAYOUT_HIMEM + (payload_size > init_size ? payload_size : init_size);
+	entry->direct = 0;
+	entry->rip = LAYOUT_HIMEM + 0x200;             /* 64-bit entry: startup_64 */
+	if (p->vmlinux) {
+		uint64_t start, end, rip;
+		/* The already-decompressed kernel goes where it is linked to run. */
+		if (kernel_elf_load(mem, p->vmlinux, p->vmlinux_size, &rip, &start, &end, 1) == 0 &&
+		    end <= p->low_ram_end && start >= LAYOUT_HIMEM &&
+		    kernel_elf_load(mem, p->vmlinux, p->vmlinux_size, &rip, &start, &end, 0) == 0) {
+			entry->rip = rip;
+			entry->direct = 1;
+			kernel_end = end > kernel_end ? end : kernel_end;
+		} else {
+			debug_report("kernel: vmlinux not loadable directly; using the decompressor");
+		}
+	}
 	if (kernel_end > p->low_ram_end) {
 		error_report("could not load kernel '%s': it needs %llu MiB of RAM to decompress, "
 			     "more than -m gives; raise -m", kname,
 			     (unsigned long long)(kernel_end >> 20) + 1);
 		return -1;
 	}
-	if (guest_mem_write(mem, LAYOUT_HIMEM, k + setup_size, payload_size))
+	if (!entry->direct && guest_mem_write(mem, LAYOUT_HIMEM, k + setup_size, payload_size))
 		return -1;
 
 	/* Zero page: zeroed, then the setup header copied from the image. */
@@ -211,7 +227,6 @@ int boot_linux_load(const struct guest_mem *mem, const struct boot_linux_params 
 
 	if (boot_page_tables(mem) || boot_gdt(mem, entry) || boot_reset_stub(mem))
 		return -1;
-	entry->rip = LAYOUT_HIMEM + 0x200;             /* 64-bit entry: startup_64 */
 	entry->rsi = LAYOUT_ZERO_PAGE;
 	entry->cr3 = LAYOUT_PML4;
 	entry->initrd_gpa = initrd_gpa;

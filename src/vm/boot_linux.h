@@ -13,6 +13,8 @@
 struct boot_linux_params {
 	const uint8_t *kernel;   /* the bzImage file */
 	size_t kernel_size;
+	const uint8_t *vmlinux;  /* the bzImage's payload, decompressed (may be NULL) */
+	size_t vmlinux_size;
 	const uint8_t *initrd;   /* may be NULL */
 	size_t initrd_size;
 	const char *cmdline;     /* may be NULL */
@@ -28,6 +30,7 @@ struct boot_linux_entry {
 	uint64_t gdt_base;
 	uint16_t gdt_limit;
 	uint64_t initrd_gpa;     /* for messages/tests */
+	int direct;              /* 1: entered the vmlinux directly, no decompressor */
 };
 
 /* GDT selectors of the boot protocol (__BOOT_CS, __BOOT_DS) and our TSS. */

@@ -14,6 +14,7 @@
 #include "util/log.h"
 #include "vm/acpi.h"
 #include "vm/boot_linux.h"
+#include "vm/kernel_image.h"
 #include "vm/layout.h"
 #include "vm/vcpu.h"
 
@@ -237,6 +238,7 @@ int vm_load_kernel(struct vm *vm)
 	const struct skiff_config *cfg = vm->cfg;
 	struct boot_linux_params p = { 0 };
 	struct boot_linux_entry entry;
+	struct kernel_vmlinux vmlinux = { 0 };
 	uint8_t *acpi;
 	int rc = -1;
 
@@ -254,6 +256,10 @@ int vm_load_kernel(struct vm *vm)
 		if (!p.initrd)
 			goto out;
 	}
+	if (kernel_vmlinux_get(cfg->kernel, p.kernel, p.kernel_size, &vmlinux) == 0) {
+		p.vmlinux = vmlinux.data;
+		p.vmlinux_size = vmlinux.size;
+	}
 	p.cmdline = cfg->append;
 	p.low_ram_end = vm->low_size;
 	p.high_ram_size = vm->high_size;
@@ -267,9 +273,13 @@ int vm_load_kernel(struct vm *vm)
 		error_report("ACPI tables do not fit (%u vCPUs)", vm->nr_vcpus);
 		goto out;
 	}
-	if (boot_linux_load(&vm->mem, &p, cfg->kernel, cfg->initrd, &entry) == 0)
+	if (boot_linux_load(&vm->mem, &p, cfg->kernel, cfg->initrd, &entry) == 0) {
+		debug_report("kernel: entry 0x%llx (%s)", (unsigned long long)entry.rip,
+			     entry.direct ? "vmlinux, no decompressor" : "bzImage decompressor");
 		rc = vcpu_set_boot_state(vm, &entry);
+	}
 out:
+	kernel_vmlinux_release(&vmlinux);
 	if (p.kernel)
 		munmap((void *)p.kernel, p.kernel_size);
 	if (p.initrd)
