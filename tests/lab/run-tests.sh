@@ -2,6 +2,8 @@
 # The lab's test suite (make lab-check): one lab run with QEMU as a self-check of the lab and
 # skiff as the VMM under test; one line per test, then "lab: N passed, M failed".
 # LAB_RETRIES (default 1): how often to rerun the lab when the lab host hangs (reported).
+# LAB_SUITES (default "core"): test sets to run in that one lab run: core (VMM core: boot, CPUs,
+# memory, CPU model, poweroff/reboot, command-line errors), net (e1000 + user networking).
 set -euo pipefail
 # shellcheck source=tests/lab/common.sh
 . "$(dirname "$0")/common.sh"
@@ -15,8 +17,17 @@ declare -A tests=(
 	[bigcpu:skiff]="bigboot-skiff cpumodel-skiff bigsmp-skiff bigmem-skiff"
 	[reboot:skiff]="noreboot-skiff"
 	[cli:skiff]="cli-badopt-skiff cli-badsize-skiff cli-nokernel-skiff"
+	[net:skiff:e1000]="net-driver-skiff-e1000 net-dhcp-skiff-e1000 net-hostfwd-skiff-e1000"
 )
-plan=(boot:qemu cli:skiff boot:skiff bigcpu:skiff reboot:skiff)
+# The QEMU boot first: it tells a broken lab from a broken skiff.
+plan=(boot:qemu)
+for suite in ${LAB_SUITES:-core}; do
+	case "$suite" in
+	core) plan+=(cli:skiff boot:skiff bigcpu:skiff reboot:skiff) ;;
+	net) plan+=(net:skiff:e1000) ;;
+	*) lab_die "unknown LAB_SUITES entry '$suite' (core, net)" ;;
+	esac
+done
 
 results=$LAB_OUT/test-results.txt
 log=$LAB_OUT/lab-check-$(date +%Y%m%d-%H%M%S).log

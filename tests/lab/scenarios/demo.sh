@@ -43,7 +43,11 @@ if [ "$net" != 1 ]; then
 	exit 0
 fi
 
-l2_run demo "$vmm" "${args[@]}" -append "$L2_APPEND lab.action=net,httpd lab.httpd_secs=10" &
+rm -f /tmp/l2-demo.rc
+(
+	l2_run demo "$vmm" "${args[@]}" -append "$L2_APPEND lab.action=net,httpd lab.httpd_secs=10"
+	echo "$L2_RC" >/tmp/l2-demo.rc
+) &
 bg=$!
 for ((i = 0; i < LAB_L2_TIMEOUT * 2; i++)); do
 	grep -q -e L2-HTTPD-UP -e L2-NET.FAIL /tmp/l2-demo.log 2>/dev/null && break
@@ -58,7 +62,8 @@ if grep -q L2-HTTPD-UP /tmp/l2-demo.log 2>/dev/null; then
 fi
 wait "$bg"
 L2_LOG=/tmp/l2-demo.log
-if seen L2-INIT-OK; then result demo-boot PASS "guest booted"; else result demo-boot FAIL "no L2 init: see log"; fi
+L2_RC=$(cat /tmp/l2-demo.rc 2>/dev/null || echo '?')
+if seen L2-INIT-OK; then result demo-boot PASS "guest booted"; else result demo-boot FAIL "no L2 init: $(why)"; fi
 if [[ $body == hello* ]]; then
 	result demo-http PASS "curl 127.0.0.1:8080 -> guest httpd: $body"
 else
