@@ -29,6 +29,8 @@ int kernel_xz_decompress(const uint8_t *in, size_t in_size, uint8_t **out, size_
 	uint8_t *buf;
 	lzma_ret r;
 
+	if (cap > max_out)
+		cap = max_out;
 	if (lzma_stream_decoder(&s, UINT64_MAX, 0) != LZMA_OK)
 		return -1;
 	buf = malloc(cap);

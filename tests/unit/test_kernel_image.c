@@ -1,0 +1,176 @@
+/* vm/kernel_image.c: XZ payload decompression and direct vmlinux ELF loading. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <elf.h>
+#include <lzma.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vm/kernel_image.h"
+
+#define RAM_SIZE (8u << 20)
+
+static uint8_t *ram;
+static struct guest_mem mem;
+
+static int setup(void **state)
+{
+	(void)state;
+	ram = calloc(1, RAM_SIZE);
+	memset(&mem, 0, sizeof(mem));
+	guest_mem_add(&mem, 0, RAM_SIZE, ram);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	free(ram);
+	return 0;
+}
+
+static void test_xz_roundtrip(void **state)
+{
+	uint8_t in[100000], comp[120000], *out = NULL;
+	size_t comp_len = 0, out_len = 0;
+	(void)state;
+	for (size_t i = 0; i < sizeof(in); i++)
+		in[i] = (uint8_t)(i * 7 + (i >> 9));
+	assert_int_equal(lzma_easy_buffer_encode(6, LZMA_CHECK_CRC32, NULL, in, sizeof(in), comp,
+						 &comp_len, sizeof(comp)), LZMA_OK);
+	assert_int_equal(kernel_xz_decompress(comp, comp_len, &out, &out_len, 1u << 20), 0);
+	assert_int_equal(out_len, sizeof(in));
+	assert_memory_equal(out, in, sizeof(in));
+	free(out);
+
+	/* Output bigger than allowed: refused, not truncated. */
+	assert_int_equal(kernel_xz_decompress(comp, comp_len, &out, &out_len, 50000), -1);
+	/* Truncated and corrupt input. */
+	assert_int_equal(kernel_xz_decompress(comp, comp_len / 2, &out, &out_len, 1u << 20), -1);
+	comp[comp_len / 2] ^= 0xff;
+	assert_int_equal(kernel_xz_decompress(comp, comp_len, &out, &out_len, 1u << 20), -1);
+}
+
+/* A minimal vmlinux-like ELF: one PT_LOAD with file bytes and a BSS tail. */
+static size_t make_elf(uint8_t *buf, uint64_t paddr, uint64_t vaddr, uint64_t entry,
+		       uint64_t filesz, uint64_t memsz)
+{
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)buf;
+	Elf64_Phdr *ph = (Elf64_Phdr *)(buf + sizeof(*eh));
+	size_t off = sizeof(*eh) + sizeof(*ph);
+
+	memset(buf, 0, off);
+	memcpy(eh->e_ident, ELFMAG, SELFMAG);
+	eh->e_ident[EI_CLASS] = ELFCLASS64;
+	eh->e_ident[EI_DATA] = ELFDATA2LSB;
+	eh->e_machine = EM_X86_64;
+	eh->e_entry = entry;
+	eh->e_phoff = sizeof(*eh);
+	eh->e_phentsize = sizeof(*ph);
+	eh->e_phnum = 1;
+	ph->p_type = PT_LOAD;
+	ph->p_offset = off;
+	ph->p_paddr = paddr;
+	ph->p_vaddr = vaddr;
+	ph->p_filesz = filesz;
+	ph->p_memsz = memsz;
+	for (uint64_t i = 0; i < filesz; i++)
+		buf[off + i] = (uint8_t)(0xa0 + i);
+	return off + filesz;
+}
+
+static void test_elf_load(void **state)
+{
+	uint8_t elf[4096];
+	uint64_t entry, start, end;
+	size_t len = make_elf(elf, 0x100000, 0xffffffff81000000ull, 0x100000, 64, 256);
+	(void)state;
+
+	memset(ram + 0x100000, 0x55, 512);
+	assert_int_equal(kernel_elf_load(&mem, elf, len, &entry, &start, &end, 0), 0);
+	assert_int_equal(entry, 0x100000);
+	assert_int_equal(start, 0x100000);
+	assert_int_equal(end, 0x100100);
+	assert_int_equal(ram[0x100000], 0xa0);
+	assert_int_equal(ram[0x10003f], 0xa0 + 63);
+	assert_int_equal(ram[0x100040], 0);      /* BSS zeroed */
+	assert_int_equal(ram[0x1000ff], 0);
+	assert_int_equal(ram[0x100100], 0x55);   /* nothing beyond memsz */
+
+	/* A virtual entry point is translated through the segment's offset. */
+	len = make_elf(elf, 0x100000, 0xffffffff81000000ull, 0xffffffff81000010ull, 64, 256);
+	assert_int_equal(kernel_elf_load(&mem, elf, len, &entry, &start, &end, 1), 0);
+	assert_int_equal(entry, 0x100010);
+}
+
+static void test_elf_rejects(void **state)
+{
+	uint8_t elf[4096];
+	uint64_t entry, start, end;
+	size_t len;
+	(void)state;
+
+	/* Segment beyond guest RAM, or wrapping. */
+	len = make_elf(elf, RAM_SIZE - 16, 0, RAM_SIZE - 16, 8, 64);
+	assert_int_equal(kernel_elf_load(&mem, elf, len, &entry, &start, &end, 0), -1);
+	len = make_elf(elf, UINT64_MAX - 8, 0, 0, 8, 64);
+	assert_int_equal(kernel_elf_load(&mem, elf, len, &entry, &start, &end, 0), -1);
+	/* File bytes beyond the buffer, filesz > memsz. */
+	len = make_elf(elf, 0x100000, 0, 0x100000, 64, 256);
+	assert_int_equal(kernel_elf_load(&mem, elf, len - 1, &entry, &start, &end, 0), -1);
+	len = make_elf(elf, 0x100000, 0, 0x100000, 64, 32);
+	assert_int_equal(kernel_elf_load(&mem, elf, len, &entry, &start, &end, 0), -1);
+	/* Entry outside every segment. */
+	len = make_elf(elf, 0x100000, 0x100000, 0x900000, 64, 256);
+	assert_int_equal(kernel_elf_load(&mem, elf, len, &entry, &start, &end, 0), -1);
+	/* Not ELF, wrong machine, 32-bit, program headers past the end. */
+	len = make_elf(elf, 0x100000, 0, 0x100000, 64, 256);
+	elf[0] = 'X';
+	assert_int_equal(kernel_elf_load(&mem, elf, len, &entry, &start, &end, 0), -1);
+	len = make_elf(elf, 0x100000, 0, 0x100000, 64, 256);
+	((Elf64_Ehdr *)elf)->e_machine = EM_386;
+	assert_int_equal(kernel_elf_load(&mem, elf, len, &entry, &start, &end, 0), -1);
+	len = make_elf(elf, 0x100000, 0, 0x100000, 64, 256);
+	((Elf64_Ehdr *)elf)->e_phnum = 60000;
+	assert_int_equal(kernel_elf_load(&mem, elf, len, &entry, &start, &end, 0), -1);
+	assert_int_equal(kernel_elf_load(&mem, elf, 10, &entry, &start, &end, 0), -1);
+}
+
+static void test_vmlinux_get_fallbacks(void **state)
+{
+	uint8_t bz[4096];
+	struct kernel_vmlinux v;
+	(void)state;
+
+	/* Too small, old protocol, payload not XZ: all mean "boot the bzImage". */
+	memset(bz, 0, sizeof(bz));
+	assert_int_equal(kernel_vmlinux_get("/nonexistent", bz, 100, &v), -1);
+	bz[0x206] = 0x07;
+	bz[0x207] = 0x02;
+	assert_int_equal(kernel_vmlinux_get("/nonexistent", bz, sizeof(bz), &v), -1);
+	bz[0x206] = 0x0f;
+	bz[0x1f1] = 1;                 /* protected-mode code at 1024 */
+	bz[0x248] = 0x10;              /* payload at 1024 + 16 */
+	bz[0x24c] = 0x40;              /* 64 bytes */
+	memcpy(bz + 1024 + 16, "\x1f\x8b\x08", 3);   /* gzip */
+	assert_int_equal(kernel_vmlinux_get("/nonexistent", bz, sizeof(bz), &v), -1);
+	/* Payload length running past the file. */
+	bz[0x24d] = 0x40;
+	assert_int_equal(kernel_vmlinux_get("/nonexistent", bz, sizeof(bz), &v), -1);
+	kernel_vmlinux_release(&v);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_xz_roundtrip),
+		cmocka_unit_test_setup_teardown(test_elf_load, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_elf_rejects, setup, teardown),
+		cmocka_unit_test(test_vmlinux_get_fallbacks),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
