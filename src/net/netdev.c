@@ -11,6 +11,8 @@
 #include "net/hub.h"
 #include "net/net.h"
 #include "net/slirp.h"
+#include "net/sock_util.h"
+#include "net/tap.h"
 #include "util/log.h"
 
 static int net_init_hubport(const char *id, struct kvlist *opts)
@@ -70,8 +72,8 @@ static const struct {
 } net_backends[] = {
 	{ "user", net_init_user_nd },
 	{ "hubport", net_init_hubport },
-	{ "tap", NULL },
-	{ "bridge", NULL },
+	{ "tap", net_init_tap },
+	{ "bridge", net_init_bridge },
 	{ "socket", NULL },
 	{ "stream", NULL },
 	{ "dgram", NULL },
