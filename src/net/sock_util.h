@@ -1,10 +1,72 @@
-/* Socket-based backends: -netdev socket (legacy), stream, dgram.
- * Shared engine in sock_util.c; the option parsers in socket.c, stream.c,
- * dgram.c. */
+/* Socket-based backends: -netdev socket (legacy, socket.c), stream
+ * (stream.c), dgram (dgram.c), on one engine (sock_util.c).
+ *
+ * Wire formats (QEMU's, research §5): stream sockets carry records of a
+ * 4-byte big-endian length then that many bytes of Ethernet frame; datagram
+ * sockets carry one frame per datagram, no header.
+ *
+ * Engine rules: every fd is non-blocking in the event loop. A stream peer
+ * that disconnects takes the link down (net_client_set_link); a server
+ * accepts the next client (one at a time, as QEMU), a client with a reconnect
+ * delay tries again. A record length of 0 is skipped; a length above
+ * NET_MAX_FRAME drops the connection (QEMU: "oversized packet received").
+ * Reading stops while net_send() reports back-pressure and resumes in
+ * on_drained. Frames toward a slow stream peer are queued up to
+ * SOCKBE_TXQ_LIMIT bytes; beyond that receive() returns 0 so net core holds
+ * them (bounded by NET_QUEUE_LIMIT) until the socket drains. Datagram sends
+ * that would block are dropped. */
 #ifndef SKIFF_NET_SOCK_UTIL_H
 #define SKIFF_NET_SOCK_UTIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
 struct kvlist;
+struct net_client;
+
 int net_init_socket(const char *id, struct kvlist *opts);
 int net_init_stream(const char *id, struct kvlist *opts);
 int net_init_dgram(const char *id, struct kvlist *opts);
+
+#define SOCKBE_TXQ_LIMIT (4 * (65536 + 64 + 4))
+
+struct sockbe;
+
+/* type: "socket", "stream" or "dgram" (the client's ops->type). The link
+ * starts down; it goes up when a stream connects or a dgram socket is set. */
+struct sockbe *sockbe_new(const char *type, const char *id);
+struct net_client *sockbe_client(struct sockbe *s);
+/* Undo a sockbe_new() whose setup failed (frees the client). */
+void sockbe_free(struct sockbe *s);
+
+/* Server: lfd is bound and listening. desc: "127.0.0.1:1234" or a path.
+ * unlink_path (may be NULL) is removed at cleanup. */
+void sockbe_listen(struct sockbe *s, int lfd, const char *desc, const char *unlink_path);
+/* Client: connect (asynchronously) to addr; reconnect_ms 0 = never retry. */
+void sockbe_connect(struct sockbe *s, const struct sockaddr *addr, socklen_t len,
+		    uint64_t reconnect_ms, const char *desc);
+/* An already connected stream socket (fd=). */
+void sockbe_stream_fd(struct sockbe *s, int fd, const char *desc);
+/* A datagram socket; frames go to dest (NULL: send() on a connected fd). */
+void sockbe_dgram(struct sockbe *s, int fd, const struct sockaddr *dest, socklen_t len,
+		  const char *desc);
+
+/* Helpers for the option parsers. */
+/* QEMU's parse_host_port(): "host:port", empty host = INADDR_ANY, IPv4.
+ * 0 or -1 (reported). */
+int sock_parse_host_port(const char *str, struct sockaddr_in *out);
+/* The first key nobody fetched, in the modern parser's words
+ * ("Parameter 'x' is unexpected"). 0 or -1 (reported). */
+int sock_check_unused_modern(const struct kvlist *opts);
+/* An inherited fd number ("3"). fd or -1 (reported). */
+int sock_parse_fd(const char *key, const char *str);
+/* A unix socket address; abstract: Linux abstract namespace, tight: the
+ * address length covers the name only (QEMU's default). 0 or -1 (reported). */
+struct sockaddr_un;
+int sock_unix_addr(const char *path, bool abstract, bool tight, struct sockaddr_un *out,
+		   socklen_t *len);
+/* "Failed to bind socket" etc. with errno; sets non-blocking + cloexec. */
+int sock_set_flags(int fd);
+
 #endif

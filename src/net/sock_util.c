@@ -1,0 +1,773 @@
+/* The engine behind -netdev socket, stream and dgram: see sock_util.h. */
+#include "net/sock_util.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/un.h>
+#include <stddef.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "cli/keyval.h"
+#include "net/net.h"
+#include "util/event_loop.h"
+#include "util/log.h"
+
+#define SOCKBE_READ_BATCH 64
+
+enum sockbe_kind { SB_NONE, SB_SERVER, SB_CLIENT, SB_FD, SB_DGRAM };
+
+struct sockbe {
+	struct net_client *nc;
+	enum sockbe_kind kind;
+	char desc[160];            /* the address, for info and messages */
+	/* listening socket (server) */
+	int lfd;
+	char *unlink_path;
+	/* the data socket */
+	int fd;
+	bool connecting;
+	bool registered;
+	uint32_t events;
+	bool rx_paused;
+	/* stream receive state */
+	uint8_t hdr[4];
+	uint32_t hdr_got;
+	uint32_t flen, fgot;
+	uint8_t *fbuf;             /* NET_MAX_FRAME (+1 for datagram truncation) */
+	/* stream transmit queue: bytes [tx_start, tx_end) of txbuf */
+	uint8_t *txbuf;
+	size_t tx_start, tx_end;
+	bool tx_blocked;           /* receive() returned 0: flush net core when drained */
+	/* client */
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	uint64_t reconnect_ms;
+	struct el_timer *timer;
+	/* datagram destination */
+	struct sockaddr_storage dest;
+	socklen_t destlen;
+};
+
+static const struct net_client_ops sockbe_socket_ops, sockbe_stream_ops, sockbe_dgram_ops;
+
+static void sockbe_fd_event(void *opaque, uint32_t events);
+static void sockbe_start_connect(struct sockbe *s);
+
+static void *xmalloc(size_t n)
+{
+	void *p = malloc(n);
+	if (!p)
+		die("out of memory");
+	return p;
+}
+
+int sock_set_flags(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -1;
+	return fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+struct sockbe *sockbe_new(const char *type, const char *id)
+{
+	struct sockbe *s = calloc(1, sizeof(*s));
+	const struct net_client_ops *ops = &sockbe_socket_ops;
+
+	if (!s)
+		die("out of memory");
+	if (!strcmp(type, "stream"))
+		ops = &sockbe_stream_ops;
+	else if (!strcmp(type, "dgram"))
+		ops = &sockbe_dgram_ops;
+	s->fd = s->lfd = -1;
+	s->nc = net_client_new(ops, id, s);
+	net_client_set_link(s->nc, false);
+	return s;
+}
+
+struct net_client *sockbe_client(struct sockbe *s)
+{
+	return s->nc;
+}
+
+void sockbe_free(struct sockbe *s)
+{
+	net_client_free(s->nc);
+}
+
+static void sockbe_info(struct sockbe *s, const char *fmt, const char *what)
+{
+	char info[256];
+
+	snprintf(info, sizeof(info), fmt, what);
+	net_client_set_info(s->nc, info);
+}
+
+/* ---- fd registration -------------------------------------------------- */
+
+static void sockbe_update_events(struct sockbe *s)
+{
+	uint32_t ev;
+
+	if (s->fd < 0)
+		return;
+	if (s->connecting)
+		ev = EPOLLOUT;
+	else
+		ev = (s->rx_paused ? 0 : EPOLLIN) | (s->tx_end > s->tx_start ? EPOLLOUT : 0);
+	/* Unregistered while idle: a hung-up fd would otherwise report
+	 * EPOLLHUP forever while we are not reading it. */
+	if (!ev) {
+		if (s->registered)
+			el_del_fd(s->fd);
+		s->registered = false;
+	} else if (!s->registered) {
+		if (el_add_fd(s->fd, ev, sockbe_fd_event, s) < 0)
+			die("%s: cannot watch fd: %s", s->nc->ops->type, strerror(errno));
+		s->registered = true;
+	} else if (ev != s->events) {
+		el_mod_fd(s->fd, ev);
+	}
+	s->events = ev;
+}
+
+static void sockbe_close_fd(struct sockbe *s)
+{
+	if (s->fd < 0)
+		return;
+	if (s->registered)
+		el_del_fd(s->fd);
+	s->registered = false;
+	close(s->fd);
+	s->fd = -1;
+	s->connecting = false;
+	s->rx_paused = false;
+	s->hdr_got = s->flen = s->fgot = 0;
+	s->tx_start = s->tx_end = 0;
+}
+
+/* The stream peer went away (or never came). */
+static void sockbe_disconnect(struct sockbe *s, const char *why)
+{
+	bool was_up = !s->nc->link_down;
+
+	sockbe_close_fd(s);
+	s->tx_blocked = false;
+	if (was_up)
+		debug_report("%s %s: %s disconnected%s%s", s->nc->ops->type, s->nc->name, s->desc,
+			     why ? ": " : "", why ? why : "");
+	/* Frames queued for us are dropped with the link. */
+	net_client_set_link(s->nc, false);
+	switch (s->kind) {
+	case SB_SERVER:
+		sockbe_info(s, "listening on %s", s->desc);
+		if (s->lfd >= 0)
+			el_mod_fd(s->lfd, EPOLLIN);
+		break;
+	case SB_CLIENT:
+		sockbe_info(s, "disconnected from %s", s->desc);
+		if (s->reconnect_ms)
+			el_timer_mod(s->timer, el_now_ns() + s->reconnect_ms * 1000000ULL);
+		break;
+	default:
+		sockbe_info(s, "disconnected (%s)", s->desc);
+		break;
+	}
+}
+
+static void sockbe_connected(struct sockbe *s, int fd, const char *peer)
+{
+	int one = 1;
+
+	s->fd = fd;
+	s->connecting = false;
+	s->hdr_got = s->flen = s->fgot = 0;
+	s->tx_start = s->tx_end = 0;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	sockbe_update_events(s);
+	if (s->kind == SB_SERVER)
+		sockbe_info(s, "connection from %s", peer);
+	else
+		sockbe_info(s, "connected to %s", peer);
+	net_client_set_link(s->nc, true);
+}
+
+/* ---- stream receive --------------------------------------------------- */
+
+/* Read once into dst; 1 = got bytes, 0 = nothing now, -1 = connection gone. */
+static int sockbe_read_some(struct sockbe *s, void *dst, size_t want, size_t *got)
+{
+	ssize_t n;
+
+	do {
+		n = read(s->fd, dst, want);
+	} while (n < 0 && errno == EINTR);
+	if (n > 0) {
+		*got = (size_t)n;
+		return 1;
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	sockbe_disconnect(s, n == 0 ? "end of stream" : strerror(errno));
+	return -1;
+}
+
+static void sockbe_stream_read(struct sockbe *s)
+{
+	if (!s->fbuf)
+		s->fbuf = xmalloc(NET_MAX_FRAME + 1);
+	for (int i = 0; i < SOCKBE_READ_BATCH && s->fd >= 0 && !s->rx_paused; i++) {
+		size_t got;
+		int r;
+
+		if (s->hdr_got < 4) {
+			r = sockbe_read_some(s, s->hdr + s->hdr_got, 4 - s->hdr_got, &got);
+			if (r <= 0)
+				return;
+			s->hdr_got += (uint32_t)got;
+			if (s->hdr_got < 4)
+				continue;
+			s->flen = (uint32_t)s->hdr[0] << 24 | (uint32_t)s->hdr[1] << 16 |
+				  (uint32_t)s->hdr[2] << 8 | s->hdr[3];
+			s->fgot = 0;
+			if (s->flen == 0) {
+				/* An empty record: nothing to deliver (QEMU skips it too). */
+				s->hdr_got = 0;
+				continue;
+			}
+			if (s->flen > NET_MAX_FRAME) {
+				warn_report("%s %s: oversized packet received (%u bytes, at most %d), "
+					    "connection terminated", s->nc->ops->type, s->nc->name,
+					    s->flen, NET_MAX_FRAME);
+				sockbe_disconnect(s, "oversized packet");
+				return;
+			}
+			continue;
+		}
+		r = sockbe_read_some(s, s->fbuf + s->fgot, s->flen - s->fgot, &got);
+		if (r <= 0)
+			return;
+		s->fgot += (uint32_t)got;
+		if (s->fgot < s->flen)
+			continue;
+		s->hdr_got = 0;
+		if (net_send_buf(s->nc, s->fbuf, s->flen) == 0) {
+			/* Copied into net core's queue; wait for on_drained. */
+			s->rx_paused = true;
+			sockbe_update_events(s);
+		}
+	}
+}
+
+/* ---- stream transmit --------------------------------------------------- */
+
+static ssize_t sockbe_writev(int fd, const struct iovec *iov, int iovcnt)
+{
+	struct msghdr m = { .msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)iovcnt };
+	ssize_t r;
+
+	do {
+		r = sendmsg(fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+	} while (r < 0 && errno == EINTR);
+	if (r < 0 && errno == ENOTSOCK) {
+		do {
+			r = writev(fd, iov, iovcnt);
+		} while (r < 0 && errno == EINTR);
+	}
+	return r;
+}
+
+/* Write what is queued. false when the connection failed (and was dropped). */
+static bool sockbe_flush_tx(struct sockbe *s)
+{
+	while (s->tx_end > s->tx_start) {
+		struct iovec v = { s->txbuf + s->tx_start, s->tx_end - s->tx_start };
+		ssize_t r = sockbe_writev(s->fd, &v, 1);
+
+		if (r < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			sockbe_disconnect(s, strerror(errno));
+			return false;
+		}
+		s->tx_start += (size_t)r;
+	}
+	if (s->tx_start == s->tx_end)
+		s->tx_start = s->tx_end = 0;
+	sockbe_update_events(s);
+	return true;
+}
+
+static void sockbe_tx_append(struct sockbe *s, const struct iovec *iov, int iovcnt, size_t skip)
+{
+	if (!s->txbuf)
+		s->txbuf = xmalloc(SOCKBE_TXQ_LIMIT);
+	if (s->tx_start && SOCKBE_TXQ_LIMIT - s->tx_end < 8192 + NET_MAX_FRAME) {
+		memmove(s->txbuf, s->txbuf + s->tx_start, s->tx_end - s->tx_start);
+		s->tx_end -= s->tx_start;
+		s->tx_start = 0;
+	}
+	for (int i = 0; i < iovcnt; i++) {
+		size_t len = iov[i].iov_len;
+		const uint8_t *p = iov[i].iov_base;
+
+		if (skip >= len) {
+			skip -= len;
+			continue;
+		}
+		p += skip;
+		len -= skip;
+		skip = 0;
+		memcpy(s->txbuf + s->tx_end, p, len);
+		s->tx_end += len;
+	}
+}
+
+static ssize_t sockbe_stream_receive(struct sockbe *s, const struct iovec *iov, int iovcnt,
+				     size_t len)
+{
+	struct iovec v[iovcnt + 1];
+	uint8_t hdr[4] = { len >> 24, len >> 16, len >> 8, len };
+	size_t total = len + 4, queued = s->tx_end - s->tx_start, done = 0;
+
+	if (s->fd < 0 || s->connecting)
+		return (ssize_t)len;
+	v[0].iov_base = hdr;
+	v[0].iov_len = 4;
+	memcpy(v + 1, iov, sizeof(*iov) * (size_t)iovcnt);
+	if (queued) {
+		/* Keep order: behind what is waiting, if it fits. */
+		if (queued + total > SOCKBE_TXQ_LIMIT) {
+			s->tx_blocked = true;
+			return 0;
+		}
+		if (s->tx_start + queued + total > SOCKBE_TXQ_LIMIT) {
+			memmove(s->txbuf, s->txbuf + s->tx_start, queued);
+			s->tx_start = 0;
+			s->tx_end = queued;
+		}
+		sockbe_tx_append(s, v, iovcnt + 1, 0);
+		sockbe_flush_tx(s);
+		return (ssize_t)len;
+	}
+	ssize_t r = sockbe_writev(s->fd, v, iovcnt + 1);
+	if (r < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK) {
+			sockbe_disconnect(s, strerror(errno));
+			return (ssize_t)len;
+		}
+		r = 0;
+	}
+	done = (size_t)r;
+	if (done < total) {
+		/* A partial write: the rest waits for EPOLLOUT. */
+		sockbe_tx_append(s, v, iovcnt + 1, done);
+		sockbe_update_events(s);
+	}
+	return (ssize_t)len;
+}
+
+/* ---- datagrams ---------------------------------------------------------- */
+
+static void sockbe_dgram_read(struct sockbe *s)
+{
+	if (!s->fbuf)
+		s->fbuf = xmalloc(NET_MAX_FRAME + 1);
+	for (int i = 0; i < SOCKBE_READ_BATCH && !s->rx_paused; i++) {
+		ssize_t n;
+
+		do {
+			n = recv(s->fd, s->fbuf, NET_MAX_FRAME + 1, MSG_TRUNC | MSG_DONTWAIT);
+		} while (n < 0 && errno == EINTR);
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				debug_report("%s %s: recv: %s", s->nc->ops->type, s->nc->name,
+					     strerror(errno));
+			/* ECONNREFUSED etc. are per-datagram: keep going next time. */
+			return;
+		}
+		if (n == 0)
+			continue;
+		if (n > NET_MAX_FRAME) {
+			debug_report("%s %s: dropping oversized %zd-byte datagram", s->nc->ops->type,
+				     s->nc->name, n);
+			continue;
+		}
+		if (net_send_buf(s->nc, s->fbuf, (size_t)n) == 0) {
+			s->rx_paused = true;
+			sockbe_update_events(s);
+		}
+	}
+}
+
+static ssize_t sockbe_dgram_receive(struct sockbe *s, const struct iovec *iov, int iovcnt,
+				    size_t len)
+{
+	struct msghdr m = { .msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)iovcnt };
+	ssize_t r;
+
+	if (s->fd < 0)
+		return (ssize_t)len;
+	if (s->destlen) {
+		m.msg_name = &s->dest;
+		m.msg_namelen = s->destlen;
+	}
+	do {
+		r = sendmsg(s->fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+	} while (r < 0 && errno == EINTR);
+	if (r < 0)
+		debug_report("%s %s: send: %s (frame dropped)", s->nc->ops->type, s->nc->name,
+			     strerror(errno));
+	return (ssize_t)len;
+}
+
+/* ---- events ---------------------------------------------------------- */
+
+static void sockbe_fd_event(void *opaque, uint32_t events)
+{
+	struct sockbe *s = opaque;
+
+	if (s->fd < 0)
+		return;
+	if (s->connecting) {
+		int err = 0;
+		socklen_t l = sizeof(err);
+
+		if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &l) < 0)
+			err = errno;
+		if (err) {
+			sockbe_info(s, "connection to %s failed", s->desc);
+			debug_report("%s %s: connect to %s: %s", s->nc->ops->type, s->nc->name,
+				     s->desc, strerror(err));
+			sockbe_disconnect(s, strerror(err));
+			return;
+		}
+		s->connecting = false;
+		sockbe_connected(s, s->fd, s->desc);
+		return;
+	}
+	if (s->kind == SB_DGRAM) {
+		if (events & (EPOLLIN | EPOLLERR))
+			sockbe_dgram_read(s);
+		return;
+	}
+	if ((events & EPOLLOUT) && s->tx_end > s->tx_start) {
+		if (!sockbe_flush_tx(s))
+			return;
+		if (s->tx_blocked && s->tx_end == s->tx_start) {
+			s->tx_blocked = false;
+			net_client_flush(s->nc);
+			if (s->fd < 0)
+				return;
+		}
+	}
+	if (!s->rx_paused && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+		sockbe_stream_read(s);
+}
+
+static void sockbe_accept_event(void *opaque, uint32_t events)
+{
+	struct sockbe *s = opaque;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char peer[128] = "?";
+	int fd;
+
+	if (s->fd >= 0) {
+		el_mod_fd(s->lfd, 0);
+		return;
+	}
+	fd = accept4(s->lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0) {
+		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+			warn_report("%s %s: accept: %s", s->nc->ops->type, s->nc->name,
+				    strerror(errno));
+		return;
+	}
+	if (ss.ss_family == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+		char a[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, &in->sin_addr, a, sizeof(a));
+		snprintf(peer, sizeof(peer), "%s:%u", a, ntohs(in->sin_port));
+	} else if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *in = (struct sockaddr_in6 *)&ss;
+		char a[INET6_ADDRSTRLEN];
+		inet_ntop(AF_INET6, &in->sin6_addr, a, sizeof(a));
+		snprintf(peer, sizeof(peer), "[%s]:%u", a, ntohs(in->sin6_port));
+	} else {
+		snprintf(peer, sizeof(peer), "%.120s", s->desc);
+	}
+	/* One client at a time (as QEMU): stop accepting until it leaves. */
+	el_mod_fd(s->lfd, 0);
+	sockbe_connected(s, fd, peer);
+}
+
+static void sockbe_reconnect_timer(void *opaque)
+{
+	struct sockbe *s = opaque;
+
+	if (s->fd < 0)
+		sockbe_start_connect(s);
+}
+
+static void sockbe_start_connect(struct sockbe *s)
+{
+	int fd = socket(s->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0) {
+		warn_report("%s %s: socket: %s", s->nc->ops->type, s->nc->name, strerror(errno));
+		if (s->reconnect_ms)
+			el_timer_mod(s->timer, el_now_ns() + s->reconnect_ms * 1000000ULL);
+		return;
+	}
+	if (connect(fd, (struct sockaddr *)&s->addr, s->addrlen) == 0) {
+		sockbe_connected(s, fd, s->desc);
+		return;
+	}
+	if (errno == EINPROGRESS || errno == EINTR) {
+		s->fd = fd;
+		s->connecting = true;
+		sockbe_info(s, "connecting to %s", s->desc);
+		sockbe_update_events(s);
+		return;
+	}
+	debug_report("%s %s: connect to %s: %s", s->nc->ops->type, s->nc->name, s->desc,
+		     strerror(errno));
+	sockbe_info(s, "connection to %s failed", s->desc);
+	close(fd);
+	if (s->reconnect_ms)
+		el_timer_mod(s->timer, el_now_ns() + s->reconnect_ms * 1000000ULL);
+}
+
+/* ---- setup ------------------------------------------------------------ */
+
+void sockbe_listen(struct sockbe *s, int lfd, const char *desc, const char *unlink_path)
+{
+	s->kind = SB_SERVER;
+	s->lfd = lfd;
+	snprintf(s->desc, sizeof(s->desc), "%s", desc);
+	if (unlink_path) {
+		s->unlink_path = strdup(unlink_path);
+		if (!s->unlink_path)
+			die("out of memory");
+	}
+	sock_set_flags(lfd);
+	if (el_add_fd(lfd, EPOLLIN, sockbe_accept_event, s) < 0)
+		die("cannot watch fd: %s", strerror(errno));
+	sockbe_info(s, "listening on %s", desc);
+}
+
+void sockbe_connect(struct sockbe *s, const struct sockaddr *addr, socklen_t len,
+		    uint64_t reconnect_ms, const char *desc)
+{
+	s->kind = SB_CLIENT;
+	memcpy(&s->addr, addr, len);
+	s->addrlen = len;
+	s->reconnect_ms = reconnect_ms;
+	snprintf(s->desc, sizeof(s->desc), "%s", desc);
+	s->timer = el_timer_new(sockbe_reconnect_timer, s);
+	if (!s->timer)
+		die("out of memory");
+	sockbe_start_connect(s);
+}
+
+void sockbe_stream_fd(struct sockbe *s, int fd, const char *desc)
+{
+	s->kind = SB_FD;
+	snprintf(s->desc, sizeof(s->desc), "%s", desc);
+	sock_set_flags(fd);
+	sockbe_connected(s, fd, desc);
+}
+
+void sockbe_dgram(struct sockbe *s, int fd, const struct sockaddr *dest, socklen_t len,
+		  const char *desc)
+{
+	s->kind = SB_DGRAM;
+	snprintf(s->desc, sizeof(s->desc), "%s", desc);
+	sock_set_flags(fd);
+	if (dest && len) {
+		memcpy(&s->dest, dest, len);
+		s->destlen = len;
+	}
+	s->fd = fd;
+	sockbe_update_events(s);
+	net_client_set_info(s->nc, desc);
+	net_client_set_link(s->nc, true);
+}
+
+/* ---- net client ops ------------------------------------------------------ */
+
+static ssize_t sockbe_receive(struct net_client *nc, const struct iovec *iov, int iovcnt)
+{
+	struct sockbe *s = nc->opaque;
+	size_t len = 0;
+
+	for (int i = 0; i < iovcnt; i++)
+		len += iov[i].iov_len;
+	if (!s || len == 0 || len > NET_MAX_FRAME)
+		return (ssize_t)len;
+	if (s->kind == SB_DGRAM)
+		return sockbe_dgram_receive(s, iov, iovcnt, len);
+	return sockbe_stream_receive(s, iov, iovcnt, len);
+}
+
+static void sockbe_on_drained(struct net_client *nc)
+{
+	struct sockbe *s = nc->opaque;
+
+	if (!s || !s->rx_paused || s->fd < 0)
+		return;
+	s->rx_paused = false;
+	sockbe_update_events(s);
+}
+
+static void sockbe_cleanup(struct net_client *nc)
+{
+	struct sockbe *s = nc->opaque;
+
+	if (!s)
+		return;
+	sockbe_close_fd(s);
+	if (s->lfd >= 0) {
+		el_del_fd(s->lfd);
+		close(s->lfd);
+	}
+	if (s->unlink_path)
+		unlink(s->unlink_path);
+	if (s->timer)
+		el_timer_free(s->timer);
+	free(s->unlink_path);
+	free(s->fbuf);
+	free(s->txbuf);
+	free(s);
+	nc->opaque = NULL;
+}
+
+#define SOCKBE_OPS(name, str) \
+	static const struct net_client_ops name = { \
+		.type = str, \
+		.receive = sockbe_receive, \
+		.on_drained = sockbe_on_drained, \
+		.cleanup = sockbe_cleanup, \
+	}
+SOCKBE_OPS(sockbe_socket_ops, "socket");
+SOCKBE_OPS(sockbe_stream_ops, "stream");
+SOCKBE_OPS(sockbe_dgram_ops, "dgram");
+
+/* ---- option helpers ------------------------------------------------------ */
+
+int sock_parse_host_port(const char *str, struct sockaddr_in *out)
+{
+	const char *colon = strrchr(str, ':');
+	char host[256];
+	char *end;
+	long port;
+
+	memset(out, 0, sizeof(*out));
+	out->sin_family = AF_INET;
+	if (!colon) {
+		error_report("host address '%s' doesn't contain ':' separating host from port", str);
+		return -1;
+	}
+	if ((size_t)(colon - str) >= sizeof(host)) {
+		error_report("host address '%s' is too long", str);
+		return -1;
+	}
+	memcpy(host, str, (size_t)(colon - str));
+	host[colon - str] = 0;
+	if (host[0] == 0) {
+		out->sin_addr.s_addr = htonl(INADDR_ANY);
+	} else if (host[0] >= '0' && host[0] <= '9') {
+		if (!inet_aton(host, &out->sin_addr)) {
+			error_report("host address '%s' is not a valid IPv4 address", host);
+			return -1;
+		}
+	} else {
+		struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM }, *ai;
+		if (getaddrinfo(host, NULL, &hints, &ai) != 0 || !ai) {
+			error_report("can't resolve host address '%s'", host);
+			return -1;
+		}
+		out->sin_addr = ((struct sockaddr_in *)ai->ai_addr)->sin_addr;
+		freeaddrinfo(ai);
+	}
+	errno = 0;
+	port = strtol(colon + 1, &end, 0);
+	if (end == colon + 1 || *end || errno || port < 0 || port > 65535) {
+		error_report("port number '%s' is invalid", colon + 1);
+		return -1;
+	}
+	out->sin_port = htons((uint16_t)port);
+	return 0;
+}
+
+int sock_check_unused_modern(const struct kvlist *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		if (!l->items[i].used) {
+			error_report("Parameter '%s' is unexpected", l->items[i].key);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int sock_parse_fd(const char *key, const char *str)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(str, &end, 10);
+	if (!*str || *end || errno || v < 0 || v > INT_MAX) {
+		error_report("File descriptor named '%s' has not been found\n"
+			     "%s= takes the number of a file descriptor inherited by skiff "
+			     "(there is no monitor to pass named fds)", str, key);
+		return -1;
+	}
+	if (fcntl((int)v, F_GETFD) < 0) {
+		error_report("%s=%s: file descriptor %ld is not open (%s)", key, str, v,
+			     strerror(errno));
+		return -1;
+	}
+	return (int)v;
+}
+
+int sock_unix_addr(const char *path, bool abstract, bool tight, struct sockaddr_un *out,
+		   socklen_t *len)
+{
+	size_t n = strlen(path), max = sizeof(out->sun_path) - (abstract ? 1 : 0);
+
+	memset(out, 0, sizeof(*out));
+	out->sun_family = AF_UNIX;
+	if (n == 0 && !abstract) {
+		error_report("UNIX socket path is empty");
+		return -1;
+	}
+	if (abstract ? n > max : n >= max) {
+		error_report("UNIX socket path '%s' is too long\n"
+			     "Path must be less than %zu bytes", path, sizeof(out->sun_path));
+		return -1;
+	}
+	if (abstract) {
+		memcpy(out->sun_path + 1, path, n);
+		*len = tight ? (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n)
+			     : (socklen_t)sizeof(*out);
+	} else {
+		memcpy(out->sun_path, path, n);
+		*len = (socklen_t)sizeof(*out);
+	}
+	return 0;
+}

@@ -1,0 +1,578 @@
+/* -netdev stream: options and messages; two backends connected end to end
+ * (unix and TCP on 127.0.0.1) with a fake NIC on each side; the wire format
+ * against a raw peer (partial records, length 0 / 1 GiB / garbage);
+ * disconnect -> link down -> reconnect -> link up; back-pressure both ways;
+ * addr.type=fd. Loopback and temp-dir unix sockets only. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "test_stream_common.h"
+#include "net/sock_util.h"
+
+static char tmpdir[100];
+
+static int free_port(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t l = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &l), 0);
+	close(fd);
+	return ntohs(sa.sin_port);
+}
+
+static int unix_connect(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct timeval tv = { .tv_sec = 3 };
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%.100s", path);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return fd;
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = v >> 24;
+	p[1] = v >> 16;
+	p[2] = v >> 8;
+	p[3] = v;
+}
+
+static void write_all(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		assert_true(n > 0);
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+static bool read_all(int fd, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+	while (len) {
+		ssize_t n = read(fd, p, len);
+		if (n <= 0)
+			return false;
+		p += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+static void send_record(int fd, const uint8_t *f, uint32_t len)
+{
+	uint8_t h[4];
+	put_be32(h, len);
+	write_all(fd, h, 4);
+	write_all(fd, f, len);
+}
+
+/* Peer closed: read returns 0 (or an error) within the timeout. */
+static bool peer_closed(int fd)
+{
+	uint8_t b[256];
+	for (int i = 0; i < 100; i++) {
+		ssize_t n = read(fd, b, sizeof(b));
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+			return true;
+		if (n < 0)
+			return false;
+	}
+	return false;
+}
+
+static char spath[300];
+
+static void make_server(const char *id)
+{
+	char opts[400];
+	snprintf(spath, sizeof(spath), "%s/%s.sock", tmpdir, id);
+	snprintf(opts, sizeof(opts), "server=on,addr.type=unix,addr.path=%s", spath);
+	assert_int_equal(nd("stream", id, opts), 0);
+}
+
+/* ---- options ----------------------------------------------------------- */
+
+static void test_stream_option_errors(void **state)
+{
+	char opts[400];
+
+	assert_int_equal(nd("stream", "s0", ""), -1);
+	assert_true(log_has("Parameter 'addr' is missing"));
+	assert_int_equal(nd("stream", "s0", "addr.path=/x"), -1);
+	assert_true(log_has("Parameter 'addr.type' is missing"));
+	assert_int_equal(nd("stream", "s0", "addr.type=bogus"), -1);
+	assert_true(log_has("Parameter 'addr.type' does not accept value 'bogus'"));
+	assert_int_equal(nd("stream", "s0", "addr.type=inet,addr.host=127.0.0.1"), -1);
+	assert_true(log_has("Parameter 'addr.port' is missing"));
+	assert_int_equal(nd("stream", "s0", "addr.type=inet,addr.port=1"), -1);
+	assert_true(log_has("Parameter 'addr.host' is missing"));
+	assert_int_equal(nd("stream", "s0", "addr.type=unix"), -1);
+	assert_true(log_has("Parameter 'addr.path' is missing"));
+	assert_int_equal(nd("stream", "s0", "addr.type=fd"), -1);
+	assert_true(log_has("Parameter 'addr.str' is missing"));
+	assert_int_equal(nd("stream", "s0", "addr.type=unix,addr.path=/x,bogus=1"), -1);
+	assert_true(log_has("Parameter 'bogus' is unexpected"));
+	assert_int_equal(nd("stream", "s0", "addr.type=unix,addr.path=/x,addr.host=y"), -1);
+	assert_true(log_has("Parameter 'addr.host' is unexpected"));
+	assert_int_equal(nd("stream", "s0", "server=on,reconnect-ms=100,addr.type=unix,addr.path=/x"), -1);
+	assert_true(log_has("'reconnect-ms' option is incompatible with socket in server mode"));
+	assert_int_equal(nd("stream", "s0", "server=on,reconnect=1,addr.type=unix,addr.path=/x"), -1);
+	assert_true(log_has("'reconnect' option is incompatible with socket in server mode"));
+	assert_int_equal(nd("stream", "s0", "reconnect=1,reconnect-ms=5,addr.type=unix,addr.path=/x"), -1);
+	assert_true(log_has("mutually exclusive"));
+	assert_int_equal(nd("stream", "s0", "server=maybe,addr.type=unix,addr.path=/x"), -1);
+	assert_true(log_has("Parameter 'server' expects 'on' or 'off'"));
+	char longp[200];
+	memset(longp, 'a', 150);
+	longp[150] = 0;
+	snprintf(opts, sizeof(opts), "addr.type=unix,addr.path=/%s", longp);
+	assert_int_equal(nd("stream", "s0", opts), -1);
+	assert_true(log_has("is too long"));
+	assert_int_equal(nd("stream", "s0", "addr.type=fd,addr.str=xyz"), -1);
+	assert_true(log_has("File descriptor named 'xyz' has not been found"));
+	assert_int_equal(nd("stream", "s0", "addr.type=fd,addr.str=999"), -1);
+	assert_true(log_has("file descriptor 999 is not open"));
+	assert_int_equal(nd("stream", "s0", "addr.type=inet,addr.host=no.such.host.invalid,addr.port=1"), -1);
+	assert_true(log_has("address resolution failed for no.such.host.invalid:1"));
+	/* A port in use. */
+	int port = free_port();
+	snprintf(opts, sizeof(opts), "server=on,addr.type=inet,addr.host=127.0.0.1,addr.port=%d", port);
+	assert_int_equal(nd("stream", "s1", opts), 0);
+	assert_int_equal(nd("stream", "s2", opts), -1);
+	assert_true(log_has("Failed to find an available port: Address already in use"));
+	assert_null(net_client_find("s0"));
+	assert_null(net_client_find("s2"));
+	/* A client whose server is not there: not an error, the link is down. */
+	snprintf(opts, sizeof(opts), "addr.type=unix,addr.path=%s/none.sock", tmpdir);
+	assert_int_equal(nd("stream", "s3", opts), 0);
+	assert_true(net_client_find("s3")->link_down);
+	assert_string_equal(net_client_find("s3")->ops->type, "stream");
+}
+
+/* ---- end to end ---------------------------------------------------------- */
+
+static void end_to_end(const char *server_opts, const char *client_opts)
+{
+	struct tnic *a, *b;
+	uint8_t f[3000];
+
+	assert_int_equal(nd("stream", "srv", server_opts), 0);
+	assert_int_equal(nd("stream", "cli", client_opts), 0);
+	vmm_lock();
+	a = tnic_attach("srv", false);
+	b = tnic_attach("cli", false);
+	vmm_unlock();
+	assert_true(wait_for(link_is_up, "srv", 3000));
+	assert_true(wait_for(link_is_up, "cli", 3000));
+	vmm_lock();
+	assert_false(a->nc->link_down);   /* mirrored to the NIC */
+	assert_non_null(strstr(net_client_find("srv")->info, "connection from"));
+	assert_non_null(strstr(net_client_find("cli")->info, "connected to"));
+	vmm_unlock();
+	for (unsigned i = 0; i < 20; i++) {
+		size_t len = 60 + i * 100;
+		frame_fill(f, len, i);
+		LOCKED(net_send_buf(a->nc, f, len));
+		frame_fill(f, len, 100 + i);
+		LOCKED(net_send_buf(b->nc, f, len));
+	}
+	assert_true(wait_frames(a, 20, 3000));
+	assert_true(wait_frames(b, 20, 3000));
+	vmm_lock();
+	for (unsigned i = 0; i < 20; i++) {
+		size_t len = 60 + i * 100;
+		frame_fill(f, len, i);
+		assert_int_equal(b->len[i], len);
+		assert_memory_equal(b->data[i], f, len);
+		frame_fill(f, len, 100 + i);
+		assert_int_equal(a->len[i], len);
+		assert_memory_equal(a->data[i], f, len);
+	}
+	vmm_unlock();
+}
+
+static void test_stream_unix_end_to_end(void **state)
+{
+	char so[400], co[400];
+	snprintf(so, sizeof(so), "server=on,addr.type=unix,addr.path=%s/e2e.sock", tmpdir);
+	snprintf(co, sizeof(co), "server=off,addr.type=unix,addr.path=%s/e2e.sock", tmpdir);
+	end_to_end(so, co);
+}
+
+static void test_stream_inet_end_to_end(void **state)
+{
+	char so[200], co[200];
+	int port = free_port();
+	snprintf(so, sizeof(so), "server=on,addr.type=inet,addr.host=127.0.0.1,addr.port=%d", port);
+	snprintf(co, sizeof(co), "addr.type=inet,addr.host=127.0.0.1,addr.port=%d,addr.numeric=on", port);
+	end_to_end(so, co);
+}
+
+static void test_stream_abstract_end_to_end(void **state)
+{
+	char so[200], co[200];
+	snprintf(so, sizeof(so), "server=on,addr.type=unix,addr.abstract=on,addr.path=skiff-test-%d", getpid());
+	snprintf(co, sizeof(co), "addr.type=unix,addr.abstract=on,addr.path=skiff-test-%d", getpid());
+	end_to_end(so, co);
+}
+
+/* ---- wire format against a raw peer ----------------------------------- */
+
+static void test_stream_partial_records(void **state)
+{
+	struct tnic *t;
+	uint8_t f[1000], rec[1004], got[1004];
+	int fd;
+
+	make_server("p0");
+	vmm_lock();
+	t = tnic_attach("p0", false);
+	vmm_unlock();
+	fd = unix_connect(spath);
+	assert_true(wait_for(link_is_up, "p0", 3000));
+	frame_fill(f, sizeof(f), 7);
+	put_be32(rec, sizeof(f));
+	memcpy(rec + 4, f, sizeof(f));
+	/* Split inside the length and inside the frame. */
+	write_all(fd, rec, 2);
+	settle(20);
+	write_all(fd, rec + 2, 300);
+	settle(20);
+	write_all(fd, rec + 302, sizeof(rec) - 302);
+	assert_true(wait_frames(t, 1, 3000));
+	/* An empty record is skipped; the stream stays in sync. */
+	uint8_t zero[4] = { 0 };
+	write_all(fd, zero, 4);
+	send_record(fd, f, 100);
+	assert_true(wait_frames(t, 2, 3000));
+	vmm_lock();
+	assert_int_equal(t->len[0], sizeof(f));
+	assert_memory_equal(t->data[0], f, sizeof(f));
+	assert_int_equal(t->len[1], 100);
+	assert_false(net_client_find("p0")->link_down);
+	vmm_unlock();
+	/* The other way: length prefix + frame, byte-exact. */
+	LOCKED(net_send_buf(t->nc, f, sizeof(f)));
+	assert_true(read_all(fd, got, 4 + sizeof(f)));
+	assert_memory_equal(got, rec, sizeof(rec));
+	close(fd);
+}
+
+static void bad_length(uint32_t len, const char *what)
+{
+	struct tnic *t;
+	uint8_t h[4], f[100];
+	int fd;
+
+	vmm_lock();
+	t = tnic_attach("bl", false);
+	vmm_unlock();
+	fd = unix_connect(spath);
+	assert_true(wait_for(link_is_up, "bl", 3000));
+	put_be32(h, len);
+	write_all(fd, h, 4);
+	write_all(fd, "garbage-garbage", 15);
+	/* The connection is dropped; the link goes down; nothing was delivered. */
+	assert_true(peer_closed(fd));
+	assert_true(wait_for(link_is_down, "bl", 3000));
+	assert_true(log_has("oversized packet received"));
+	vmm_lock();
+	assert_int_equal(t->count, 0);
+	assert_true(t->nc->link_down);
+	vmm_unlock();
+	close(fd);
+	/* The next client is accepted: the link comes back. */
+	fd = unix_connect(spath);
+	assert_true(wait_for(link_is_up, "bl", 3000));
+	frame_fill(f, sizeof(f), 1);
+	send_record(fd, f, sizeof(f));
+	assert_true(wait_frames(t, 1, 3000));
+	close(fd);
+	(void)what;
+}
+
+static void test_stream_length_1gib(void **state)
+{
+	make_server("bl");
+	bad_length(1u << 30, "1 GiB");
+}
+
+static void test_stream_length_garbage(void **state)
+{
+	make_server("bl");
+	bad_length(0xdeadbeef, "garbage");
+}
+
+static void test_stream_length_just_too_big(void **state)
+{
+	make_server("bl");
+	bad_length(NET_MAX_FRAME + 1, "max+1");
+}
+
+static void test_stream_max_frame_ok(void **state)
+{
+	struct tnic *t;
+	static uint8_t f[NET_MAX_FRAME];
+	int fd;
+
+	make_server("mx");
+	vmm_lock();
+	t = tnic_attach("mx", false);
+	vmm_unlock();
+	fd = unix_connect(spath);
+	assert_true(wait_for(link_is_up, "mx", 3000));
+	frame_fill(f, sizeof(f), 3);
+	send_record(fd, f, sizeof(f));
+	assert_true(wait_frames(t, 1, 3000));
+	vmm_lock();
+	assert_int_equal(t->len[0], NET_MAX_FRAME);
+	vmm_unlock();
+	close(fd);
+}
+
+/* ---- link state ------------------------------------------------------------ */
+
+static void test_stream_disconnect_reconnect(void **state)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char opts[400];
+	struct tnic *t;
+	int lfd, cfd;
+	uint8_t f[200], got[204];
+
+	/* A raw server; the netdev is the client with reconnect-ms. */
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%.90s/rc.sock", tmpdir);
+	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	assert_int_equal(listen(lfd, 4), 0);
+	snprintf(opts, sizeof(opts), "addr.type=unix,addr.path=%s,reconnect-ms=50", sun.sun_path);
+	assert_int_equal(nd("stream", "rc", opts), 0);
+	vmm_lock();
+	t = tnic_attach("rc", false);
+	vmm_unlock();
+	cfd = accept(lfd, NULL, NULL);
+	assert_true(cfd >= 0);
+	assert_true(wait_for(link_is_up, "rc", 3000));
+	vmm_lock();
+	assert_false(t->nc->link_down);
+	vmm_unlock();
+	close(cfd);
+	assert_true(wait_for(link_is_down, "rc", 3000));
+	vmm_lock();
+	assert_true(t->nc->link_down);
+	/* Frames sent while down are dropped, not queued. */
+	frame_fill(f, sizeof(f), 1);
+	net_send_buf(t->nc, f, sizeof(f));
+	vmm_unlock();
+	cfd = accept(lfd, NULL, NULL);   /* the reconnect */
+	assert_true(cfd >= 0);
+	assert_true(wait_for(link_is_up, "rc", 3000));
+	struct timeval tv = { .tv_sec = 3 };
+	setsockopt(cfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	frame_fill(f, sizeof(f), 2);
+	LOCKED(net_send_buf(t->nc, f, sizeof(f)));
+	assert_true(read_all(cfd, got, sizeof(got)));
+	assert_int_equal(got[3], sizeof(f));
+	assert_memory_equal(got + 4, f, sizeof(f));
+	close(cfd);
+	close(lfd);
+}
+
+static void test_stream_server_next_client(void **state)
+{
+	struct tnic *t;
+	int fd1, fd2;
+	uint8_t f[80];
+
+	make_server("nx");
+	vmm_lock();
+	t = tnic_attach("nx", false);
+	vmm_unlock();
+	fd1 = unix_connect(spath);
+	assert_true(wait_for(link_is_up, "nx", 3000));
+	/* A second client waits in the backlog while the first is served. */
+	fd2 = unix_connect(spath);
+	frame_fill(f, sizeof(f), 1);
+	send_record(fd2, f, sizeof(f));
+	settle(50);
+	vmm_lock();
+	assert_int_equal(t->count, 0);
+	vmm_unlock();
+	close(fd1);
+	assert_true(wait_frames(t, 1, 3000));
+	assert_true(wait_for(link_is_up, "nx", 3000));
+	close(fd2);
+	assert_true(wait_for(link_is_down, "nx", 3000));
+}
+
+/* ---- back-pressure ------------------------------------------------------------ */
+
+static void test_stream_rx_backpressure(void **state)
+{
+	struct tnic *t;
+	uint8_t f[500];
+	int fd;
+
+	make_server("bp");
+	vmm_lock();
+	t = tnic_attach("bp", false);
+	t->full = true;
+	vmm_unlock();
+	fd = unix_connect(spath);
+	assert_true(wait_for(link_is_up, "bp", 3000));
+	for (unsigned i = 0; i < 50; i++) {
+		frame_fill(f, sizeof(f), i);
+		send_record(fd, f, sizeof(f));
+	}
+	settle(100);
+	vmm_lock();
+	/* One frame is held by net core; the backend stopped reading. */
+	assert_int_equal(t->count, 0);
+	assert_int_equal(t->nc->queue_len, 1);
+	vmm_unlock();
+	LOCKED(t->full = false; net_client_flush(t->nc));
+	assert_true(wait_frames(t, 50, 3000));
+	vmm_lock();
+	for (unsigned i = 0; i < 50; i++) {
+		frame_fill(f, sizeof(f), i);
+		assert_memory_equal(t->data[i], f, sizeof(f));
+	}
+	vmm_unlock();
+	close(fd);
+}
+
+static void test_stream_tx_slow_peer(void **state)
+{
+	struct tnic *t;
+	static uint8_t f[60000];
+	uint8_t h[4];
+	static uint8_t got[60000];
+	unsigned sent = 0, blocked_at = 0;
+	int fd;
+
+	make_server("tx");
+	vmm_lock();
+	t = tnic_attach("tx", false);
+	vmm_unlock();
+	fd = unix_connect(spath);
+	assert_true(wait_for(link_is_up, "tx", 3000));
+	/* The peer does not read: frames are queued up to the bound, then
+	 * net_send() says "wait" and net core holds the rest (bounded). */
+	for (unsigned i = 0; i < 200; i++) {
+		ssize_t r;
+		frame_fill(f, sizeof(f), i);
+		vmm_lock();
+		r = net_send_buf(t->nc, f, sizeof(f));
+		vmm_unlock();
+		sent++;
+		if (r == 0) {
+			blocked_at = i;
+			break;
+		}
+	}
+	assert_true(blocked_at > 0);
+	/* A few more go to net core's queue. */
+	for (unsigned i = blocked_at + 1; i < blocked_at + 5; i++) {
+		frame_fill(f, sizeof(f), i);
+		LOCKED(net_send_buf(t->nc, f, sizeof(f)));
+		sent++;
+	}
+	/* Now the peer reads everything, in order. */
+	for (unsigned i = 0; i < sent; i++) {
+		assert_true(read_all(fd, h, 4));
+		assert_int_equal((uint32_t)h[0] << 24 | h[1] << 16 | h[2] << 8 | h[3], sizeof(f));
+		assert_true(read_all(fd, got, sizeof(got)));
+		frame_fill(f, sizeof(f), i);
+		assert_memory_equal(got, f, sizeof(f));
+	}
+	vmm_lock();
+	assert_int_equal(net_client_find("tx")->queue_len, 0);
+	vmm_unlock();
+	close(fd);
+}
+
+static void test_stream_fd(void **state)
+{
+	int sv[2];
+	char opts[64];
+	struct tnic *t;
+	uint8_t f[100], got[104];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	snprintf(opts, sizeof(opts), "addr.type=fd,addr.str=%d", sv[0]);
+	assert_int_equal(nd("stream", "fd0", opts), 0);
+	vmm_lock();
+	t = tnic_attach("fd0", false);
+	assert_false(t->nc->link_down);
+	vmm_unlock();
+	frame_fill(f, sizeof(f), 5);
+	send_record(sv[1], f, sizeof(f));
+	assert_true(wait_frames(t, 1, 3000));
+	LOCKED(net_send_buf(t->nc, f, sizeof(f)));
+	assert_true(read_all(sv[1], got, sizeof(got)));
+	assert_memory_equal(got + 4, f, sizeof(f));
+	close(sv[1]);
+	assert_true(wait_for(link_is_down, "fd0", 3000));
+	/* A datagram socket is refused. */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
+	snprintf(opts, sizeof(opts), "addr.type=fd,addr.str=%d", sv[0]);
+	assert_int_equal(nd("stream", "fd1", opts), -1);
+	assert_true(log_has("is not a stream socket"));
+	close(sv[0]);
+	close(sv[1]);
+}
+
+static int st_setup(void **state)
+{
+	return common_setup(state);
+}
+
+int main(void)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/skiff-stream-test.XXXXXX");
+	if (!mkdtemp(tmpdir))
+		return 1;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_stream_option_errors, st_setup, common_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_unix_end_to_end, st_setup, common_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_inet_end_to_end, st_setup, common_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_abstract_end_to_end, st_setup, common_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_partial_records, st_setup, common_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_length_1gib, st_setup, common_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_length_garbage, st_setup, common_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_length_just_too_big, st_setup, common_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_max_frame_ok, st_setup, common_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_disconnect_reconnect, st_setup, common_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_server_next_client, st_setup, common_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_rx_backpressure, st_setup, common_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_tx_slow_peer, st_setup, common_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_fd, st_setup, common_teardown),
+	};
+	int r = cmocka_run_group_tests(tests, NULL, NULL);
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	if (system(cmd) != 0 && !r)
+		r = 1;
+	return r;
+}
