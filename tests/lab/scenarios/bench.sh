@@ -67,4 +67,6 @@ for ((r = 1; r <= rounds; r++)); do
 		i=$((i + 1))
 		measure_boot "$vmm" "$r$i"
 	done
+	# bench/run.sh only counts complete rounds (a hung lab host must not unbalance A and B).
+	echo "LAB-BENCH-ROUND-DONE $r"
 done
