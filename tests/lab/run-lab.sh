@@ -13,6 +13,7 @@
 #                    than its kernel's messages (default 240)
 #   --log FILE       console log (default tests/lab/out/lab-<time>.log; out/lab-last.log links it)
 #   --mem SIZE       lab host memory (default 3G)
+#   --results FILE   where to write the LAB-RESULT lines (default tests/lab/out/results.txt)
 # Environment passed into the lab host: LAB_L2_TIMEOUT (per L2 run, default 60), LAB_VERBOSE,
 # and any LAB_X_* variable.
 #
