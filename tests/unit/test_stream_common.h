@@ -258,7 +258,7 @@ static int nd(const char *type, const char *id, const char *opts)
 	return r;
 }
 
-static void frame_fill(uint8_t *f, size_t len, unsigned seed)
+static inline void frame_fill(uint8_t *f, size_t len, unsigned seed)
 {
 	for (size_t i = 0; i < len; i++)
 		f[i] = (uint8_t)(seed * 31 + i * 7);
