@@ -96,7 +96,9 @@ rm -f "$csv.rows"
 cp "$csv" "$BENCH_DIR/results/latest.csv"
 
 echo
-echo "skiff vs QEMU 7.2 (-enable-kvm), nested lab, ${BENCH_LOG:+re-tabulated, }rounds of A B B A; ratios are skiff/QEMU"
+how="$rounds round(s) of A B B A"
+[ -z "${BENCH_LOG:-}" ] || how="re-tabulated from $BENCH_LOG"
+echo "skiff vs QEMU 7.2 (-enable-kvm), nested lab, $how; ratios are skiff/QEMU"
 printf '%-20s %12s %12s %10s %10s  %s\n' metric QEMU skiff ratio goal verdict
 tail -n +2 "$csv" | while IFS=, read -r m q qn qf s sn sf r g ok; do
 	qs="${q:-n/a} ($qn)" ss="${s:-n/a} ($sn)"
