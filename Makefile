@@ -26,13 +26,17 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 UNIT_HELPERS := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
 
 .PHONY: all deps check unit lab lab-check demo bench clean fuzz fuzz-long
-all: deps $(BUILD)/skiff
+all: deps $(BUILD)/skiff $(BUILD)/skiff-bridge-helper
 
 deps:
 	@scripts/install-deps.sh build
 
 $(BUILD)/skiff: $(BUILD)/obj/main.o $(BUILD)/libskiff.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# The setuid bridge helper (qemu-bridge-helper's protocol); skiff looks for it beside itself.
+$(BUILD)/skiff-bridge-helper: $(wildcard tools/skiff-bridge-helper/*.[ch] tools/skiff-bridge-helper/Makefile)
+	@$(MAKE) -s -C tools/skiff-bridge-helper OUT=$(abspath $@)
 
 $(BUILD)/libskiff.a: $(OBJS)
 	@rm -f $@

@@ -133,7 +133,7 @@ int net_init_netdev(struct netdev_config *nd)
 	}
 	if (!net_backends[i].init) {
 		error_report("network backend '%s' is not compiled into this binary "
-			     "(skiff supports: user, hubport)", nd->type);
+			     "(skiff has user, tap, bridge, socket, stream, dgram and hubport)", nd->type);
 		goto out;
 	}
 	if (net_client_find(nd->id)) {

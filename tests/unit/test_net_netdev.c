@@ -124,10 +124,10 @@ static void test_no_peer_warnings(void **state)
 /* net_init_clients stops at the first failing netdev. */
 static void test_init_clients_fails(void **state)
 {
-	struct netdev_config d[2] = { { .type = "user", .id = "a" }, { .type = "tap", .id = "b" } };
+	struct netdev_config d[2] = { { .type = "user", .id = "a" }, { .type = "vde", .id = "b" } };
 	struct skiff_config cfg = { .netdevs = d, .nr_netdevs = 2 };
 	assert_int_equal(net_init_clients(&cfg), -1);
-	assert_non_null(strstr(logbuf, "network backend 'tap' is not compiled into this binary"));
+	assert_non_null(strstr(logbuf, "network backend 'vde' is not compiled into this binary"));
 	net_cleanup();
 	assert_null(net_client_find("a"));
 }

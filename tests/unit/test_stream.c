@@ -18,6 +18,8 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include <signal.h>
+
 #include "test_stream_common.h"
 #include "net/sock_util.h"
 
@@ -292,7 +294,9 @@ static void bad_length(uint32_t len, const char *what)
 	assert_true(wait_for(link_is_up, "bl", 3000));
 	put_be32(h, len);
 	write_all(fd, h, 4);
-	write_all(fd, "garbage-garbage", 15);
+	/* Best effort: the backend may already have dropped us after the header. */
+	if (write(fd, "garbage-garbage", 15) < 0)
+		assert_true(errno == EPIPE || errno == ECONNRESET);
 	/* The connection is dropped; the link goes down; nothing was delivered. */
 	assert_true(peer_closed(fd));
 	assert_true(wait_for(link_is_down, "bl", 3000));
@@ -569,6 +573,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stream_tx_slow_peer, st_setup, common_teardown),
 		cmocka_unit_test_setup_teardown(test_stream_fd, st_setup, common_teardown),
 	};
+	/* The peer may close first (that is what some tests provoke): a write
+	 * from the test side must fail with EPIPE, not kill the test. */
+	signal(SIGPIPE, SIG_IGN);
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
