@@ -22,8 +22,9 @@ static void log_emit(const char *kind, const char *fmt, va_list ap)
 		log_sink(line);
 		return;
 	}
-	/* The console may be in raw mode: end lines with CR LF. */
-	fprintf(stderr, "%s\r\n", line);
+	/* Raw console mode keeps output processing (OPOST), so "\n" still ends
+	 * the line properly on a terminal. */
+	fprintf(stderr, "%s\n", line);
 }
 
 void error_report(const char *fmt, ...)
