@@ -17,13 +17,13 @@ int bus_register(struct bus *bus, uint64_t base, uint64_t len, bus_access_fn fn,
 
 	if (len == 0 || base + len < base || bus->nr_regions >= BUS_MAX_REGIONS)
 		return -1;
-	for (pos = 0; pos < bus->nr_regions; pos++) {
-		const struct bus_region *r = &bus->region[pos];
+	for (int i = 0; i < bus->nr_regions; i++) {
+		const struct bus_region *r = &bus->region[i];
 		if (base < r->base + r->len && r->base < base + len)
 			return -1;
-		if (r->base > base)
-			break;
 	}
+	for (pos = 0; pos < bus->nr_regions && bus->region[pos].base < base; pos++)
+		;
 	memmove(&bus->region[pos + 1], &bus->region[pos],
 		(size_t)(bus->nr_regions - pos) * sizeof(bus->region[0]));
 	bus->region[pos] = (struct bus_region){ base, len, fn, opaque, name };
