@@ -144,11 +144,9 @@ static int dg_fd(const struct dg_addr *a)
 static int dg_mcast(const char *id, const struct sockaddr_in *group, const struct dg_addr *local)
 {
 	struct in_addr laddr;
-	struct ip_mreq mr;
 	struct sockbe *s;
-	unsigned char loop = 1;
 	char info[128];
-	int fd, one = 1;
+	int fd;
 
 	if (local->type == DG_FD) {
 		fd = dg_fd(local);
@@ -164,44 +162,16 @@ static int dg_mcast(const char *id, const struct sockaddr_in *group, const struc
 		error_report("localaddr '%s' is not a valid IPv4 address", local->host);
 		return -1;
 	}
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0) {
-		error_report("can't create datagram socket: %s", strerror(errno));
+	fd = sock_mcast_open(group, local->type == DG_INET ? &laddr : NULL,
+			     "give local.type=inet,local.host=ADDR or add a multicast route");
+	if (fd < 0)
 		return -1;
-	}
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (const struct sockaddr *)group, sizeof(*group)) < 0) {
-		error_report("can't bind ip=%s to socket: %s", inet_ntoa(group->sin_addr),
-			     strerror(errno));
-		goto fail;
-	}
-	mr.imr_multiaddr = group->sin_addr;
-	mr.imr_interface.s_addr = local->type == DG_INET ? laddr.s_addr : htonl(INADDR_ANY);
-	if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0) {
-		error_report("can't add socket to multicast group %s: %s%s",
-			     inet_ntoa(group->sin_addr), strerror(errno),
-			     errno == ENODEV ? "\nno interface for multicast: give local.type=inet,"
-					       "local.host=ADDR or add a multicast route" : "");
-		goto fail;
-	}
-	if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &loop, sizeof(loop)) < 0) {
-		error_report("can't force multicast message to loopback: %s", strerror(errno));
-		goto fail;
-	}
-	if (local->type == DG_INET &&
-	    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &laddr, sizeof(laddr)) < 0) {
-		error_report("can't set the default network send interface: %s", strerror(errno));
-		goto fail;
-	}
 done:
 	s = sockbe_new("dgram", id);
 	snprintf(info, sizeof(info), "mcast=%s:%u", inet_ntoa(group->sin_addr),
 		 ntohs(group->sin_port));
 	sockbe_dgram(s, fd, (const struct sockaddr *)group, sizeof(*group), info);
 	return 0;
-fail:
-	close(fd);
-	return -1;
 }
 
 int net_init_dgram(const char *id, struct kvlist *opts)

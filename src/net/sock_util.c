@@ -724,6 +724,51 @@ int sock_check_unused_modern(const struct kvlist *l)
 	return 0;
 }
 
+int sock_mcast_open(const struct sockaddr_in *group, const struct in_addr *local,
+		    const char *enodev_hint)
+{
+	struct ip_mreq mr;
+	int fd, one = 1;
+	unsigned char loop = 1;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		error_report("can't create datagram socket: %s", strerror(errno));
+		return -1;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0) {
+		error_report("can't set socket option SO_REUSEADDR: %s", strerror(errno));
+		goto fail;
+	}
+	if (bind(fd, (const struct sockaddr *)group, sizeof(*group)) < 0) {
+		error_report("can't bind ip=%s to socket: %s", inet_ntoa(group->sin_addr),
+			     strerror(errno));
+		goto fail;
+	}
+	mr.imr_multiaddr = group->sin_addr;
+	mr.imr_interface.s_addr = local ? local->s_addr : htonl(INADDR_ANY);
+	if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0) {
+		int e = errno;
+		error_report("can't add socket to multicast group %s: %s%s%s",
+			     inet_ntoa(group->sin_addr), strerror(e),
+			     e == ENODEV ? "\nno interface for multicast: " : "",
+			     e == ENODEV ? enodev_hint : "");
+		goto fail;
+	}
+	if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &loop, sizeof(loop)) < 0) {
+		error_report("can't force multicast message to loopback: %s", strerror(errno));
+		goto fail;
+	}
+	if (local && setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, local, sizeof(*local)) < 0) {
+		error_report("can't set the default network send interface: %s", strerror(errno));
+		goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
 int sock_parse_fd(const char *key, const char *str)
 {
 	char *end;

@@ -61,6 +61,15 @@ int sock_parse_host_port(const char *str, struct sockaddr_in *out);
 int sock_check_unused_modern(const struct kvlist *opts);
 /* An inherited fd number ("3"). fd or -1 (reported). */
 int sock_parse_fd(const char *key, const char *str);
+
+/* A UDP socket joined to an IPv4 multicast group, bound to the group's
+ * port, with loopback on (QEMU's net_socket_mcast_create()). local: the
+ * interface address or NULL; enodev_hint: what to tell the user when no
+ * interface can carry multicast. fd, or -1 after a message. */
+struct sockaddr_in;
+struct in_addr;
+int sock_mcast_open(const struct sockaddr_in *group, const struct in_addr *local,
+		    const char *enodev_hint);
 /* A unix socket address; abstract: Linux abstract namespace, tight: the
  * address length covers the name only (QEMU's default). 0 or -1 (reported). */
 struct sockaddr_un;

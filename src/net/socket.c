@@ -71,51 +71,6 @@ static int socket_connect(const char *id, const char *str)
 	return 0;
 }
 
-/* QEMU's net_socket_mcast_create(). */
-static int socket_mcast_fd(const struct sockaddr_in *group, const struct in_addr *local)
-{
-	struct ip_mreq mr;
-	int fd, one = 1;
-	unsigned char loop = 1;
-
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0) {
-		error_report("can't create datagram socket: %s", strerror(errno));
-		return -1;
-	}
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0) {
-		error_report("can't set socket option SO_REUSEADDR: %s", strerror(errno));
-		goto fail;
-	}
-	if (bind(fd, (const struct sockaddr *)group, sizeof(*group)) < 0) {
-		char d[64];
-		sin_str(group, d, sizeof(d));
-		error_report("can't bind ip=%s to socket: %s", d, strerror(errno));
-		goto fail;
-	}
-	mr.imr_multiaddr = group->sin_addr;
-	mr.imr_interface.s_addr = local ? local->s_addr : htonl(INADDR_ANY);
-	if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0) {
-		error_report("can't add socket to multicast group %s: %s%s",
-			     inet_ntoa(group->sin_addr), strerror(errno),
-			     errno == ENODEV ? "\nno interface for multicast: give localaddr= "
-					       "(e.g. localaddr=127.0.0.1) or add a multicast route" : "");
-		goto fail;
-	}
-	if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &loop, sizeof(loop)) < 0) {
-		error_report("can't force multicast message to loopback: %s", strerror(errno));
-		goto fail;
-	}
-	if (local && setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, local, sizeof(*local)) < 0) {
-		error_report("can't set the default network send interface: %s", strerror(errno));
-		goto fail;
-	}
-	return fd;
-fail:
-	close(fd);
-	return -1;
-}
-
 static int socket_mcast(const char *id, const char *str, const char *localaddr)
 {
 	struct sockaddr_in sa;
@@ -135,7 +90,8 @@ static int socket_mcast(const char *id, const char *str, const char *localaddr)
 		error_report("localaddr '%s' is not a valid IPv4 address", localaddr);
 		return -1;
 	}
-	fd = socket_mcast_fd(&sa, localaddr ? &local : NULL);
+	fd = sock_mcast_open(&sa, localaddr ? &local : NULL,
+			     "give localaddr= (e.g. localaddr=127.0.0.1) or add a multicast route");
 	if (fd < 0)
 		return -1;
 	sin_str(&sa, desc, sizeof(desc));

@@ -38,6 +38,7 @@
 
 #include "cli/keyval.h"
 #include "net/net.h"
+#include "net/sock_util.h"
 #include "util/event_loop.h"
 #include "util/log.h"
 #include "vm/runstate.h"
@@ -610,27 +611,6 @@ static bool tap_script_enabled(const char *script)
 	return script && *script && strcmp(script, "no") != 0;
 }
 
-static int tap_parse_fd(const char *key, const char *str)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(str, &end, 10);
-	if (!*str || *end || errno || v < 0 || v > INT_MAX) {
-		error_report("File descriptor named '%s' has not been found\n"
-			     "%s= takes the number of a file descriptor inherited by skiff "
-			     "(there is no monitor to pass named fds)", str, key);
-		return -1;
-	}
-	if (fcntl((int)v, F_GETFD) < 0) {
-		error_report("%s=%s: file descriptor %ld is not open (%s)", key, str, v,
-			     strerror(errno));
-		return -1;
-	}
-	return (int)v;
-}
-
 /* vhost=on / vhostforce=on / vhostfd(s)=: skiff has no vhost-net datapath. */
 static int tap_check_vhost(struct kvlist *opts)
 {
@@ -729,7 +709,7 @@ int net_init_tap(const char *id, struct kvlist *opts)
 				     "queue: pass one fd (fds=N or fd=N)");
 			return -1;
 		}
-		fd = tap_parse_fd(key, val);
+		fd = sock_parse_fd(key, val);
 		if (fd < 0 || tap_probe_fd(fd, name, sizeof(name), &vnet) < 0)
 			return -1;
 		fcntl(fd, F_SETFD, FD_CLOEXEC);
