@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -284,6 +285,9 @@ int main(int argc, char **argv)
 	}
 	if (cfg.daemonize && !getenv(ENV_REBOOTED))
 		daemonize_start();
+	/* -name guest=...,process=NAME names the process (as ps and top show it). */
+	if (cfg.process_name)
+		prctl(PR_SET_NAME, cfg.process_name, 0, 0, 0);
 
 	for (done = 0; done < NR_STAGES; done++) {
 		if (stages[done].init() < 0) {
