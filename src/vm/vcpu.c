@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <linux/kvm.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -324,6 +325,9 @@ int vcpu_start_all(struct vm *vm)
 			return -1;
 		}
 		vm->vcpus[i].started = true;
+		char name[16];
+		snprintf(name, sizeof(name), "CPU %u/KVM", i);   /* QEMU's thread names */
+		pthread_setname_np(vm->vcpus[i].thread, name);
 	}
 	return 0;
 }
