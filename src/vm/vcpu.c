@@ -326,7 +326,7 @@ int vcpu_start_all(struct vm *vm)
 		}
 		vm->vcpus[i].started = true;
 		char name[16];
-		snprintf(name, sizeof(name), "CPU %u/KVM", i);   /* QEMU's thread names */
+		snprintf(name, sizeof(name), "CPU %u/KVM", i & 0xfff);   /* QEMU's thread names */
 		pthread_setname_np(vm->vcpus[i].thread, name);
 	}
 	return 0;
