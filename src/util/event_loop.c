@@ -287,17 +287,20 @@ bool el_quitting(void)
 	return el.quit;
 }
 
-static int el_timeout_ms(uint64_t now)
+/* Nanoseconds until the earliest armed timer (-1: none). Timers need better
+ * than poll()'s milliseconds: e1000 interrupt mitigation works in units of
+ * hundreds of microseconds. */
+static int64_t el_timeout_ns(uint64_t now)
 {
 	int64_t best = -1;
 	for (struct el_timer *t = el.timers; t; t = t->next) {
 		if (!t->armed)
 			continue;
-		int64_t ms = t->deadline <= now ? 0 : (int64_t)((t->deadline - now + 999999) / 1000000);
-		if (best < 0 || ms < best)
-			best = ms;
+		int64_t ns = t->deadline <= now ? 0 : (int64_t)(t->deadline - now);
+		if (best < 0 || ns < best)
+			best = ns;
 	}
-	return best > 60000 ? 60000 : (int)best;
+	return best > 60000000000ll ? 60000000000ll : best;
 }
 
 static void el_run_timers(void)
@@ -363,19 +366,34 @@ static void el_iterate(void)
 {
 	struct el_pollset *ps = &el.ps;
 	struct epoll_event evs[64];
-	int timeout, n;
+	int timeout = -1, n;
+	int64_t timeout_ns;
+	struct timespec ts, *tsp = NULL;
 
-	timeout = el_timeout_ms(el_now_ns());
+	timeout_ns = el_timeout_ns(el_now_ns());
+	/* Sources see the timers' bound in milliseconds (rounded up) and may lower it. */
+	if (timeout_ns >= 0)
+		timeout = (int)((timeout_ns + 999999) / 1000000);
+	int timer_ms = timeout;
 	ps->n = 0;
 	el_pollset_add(ps, el.epfd, POLLIN);
 	for (struct el_source *s = el.sources; s; s = s->next)
 		if (!s->deleted)
 			s->ops->prepare(s->opaque, ps, &timeout);
 	if (el.calls)
-		timeout = 0;
+		timeout_ns = 0;
+	/* A source that lowered the bound wins; otherwise keep the timers' ns precision. */
+	if (timeout >= 0 && timeout != timer_ms &&
+	    (timeout_ns < 0 || (int64_t)timeout * 1000000 < timeout_ns))
+		timeout_ns = (int64_t)timeout * 1000000;
+	if (timeout_ns >= 0) {
+		ts.tv_sec = timeout_ns / 1000000000;
+		ts.tv_nsec = timeout_ns % 1000000000;
+		tsp = &ts;
+	}
 
 	vmm_unlock();
-	n = poll(ps->fds, (nfds_t)ps->n, timeout);
+	n = ppoll(ps->fds, (nfds_t)ps->n, tsp, NULL);
 	vmm_lock();
 	if (n < 0 && errno != EINTR)
 		die("event loop: poll failed: %s", strerror(errno));
