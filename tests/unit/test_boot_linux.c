@@ -13,6 +13,7 @@
 #include "vm/boot_linux.h"
 #include "vm/guest_mem.h"
 #include "vm/layout.h"
+#include "test_log.h"     /* log capture: tests/unit/test_log.h */
 
 #define MiB (1ull << 20)
 #define RAM_SIZE (64 * MiB)
@@ -24,15 +25,6 @@ static uint8_t *ram;
 static struct guest_mem mem;
 static uint8_t *kernel;
 static size_t kernel_size;
-static char last_msg[2400];
-static unsigned nr_msgs;
-
-static void sink(const char *line)
-{
-	snprintf(last_msg, sizeof(last_msg), "%s", line);
-	nr_msgs++;
-}
-
 static void w16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
 static void w32(uint8_t *p, uint32_t v) { for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i)); }
 static uint16_t r16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
@@ -71,15 +63,13 @@ static int setup(void **state)
 	memset(&mem, 0, sizeof(mem));
 	assert_int_equal(guest_mem_add(&mem, 0, RAM_SIZE, ram), 0);
 	make_kernel(0x020f, 0x0001 /* XLF_KERNEL_64 */, 16 * MiB + 0x1234);
-	nr_msgs = 0;
-	last_msg[0] = 0;
-	log_set_sink(sink);
+	log_capture_start();
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	log_set_sink(NULL);
+	log_capture_stop();
 	free(ram);
 	free(kernel);
 	ram = NULL;

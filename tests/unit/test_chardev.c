@@ -21,6 +21,7 @@
 #include "char/chardev.h"
 #include "util/event_loop.h"
 #include "util/log.h"
+#include "test_log.h"     /* log capture: tests/unit/test_log.h */
 
 static const char help_text[] =
 	"\r\n"
@@ -33,13 +34,6 @@ static const char help_text[] =
 	"C-a C-a  sends C-a\r\n";
 
 static char path[64];
-static char last_msg[512];
-
-static void sink(const char *line)
-{
-	snprintf(last_msg, sizeof(last_msg), "%s", line);
-}
-
 static int setup(void **state)
 {
 	int fd;
@@ -49,14 +43,13 @@ static int setup(void **state)
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
 	close(fd);
-	last_msg[0] = 0;
-	log_set_sink(sink);
+	log_capture_start();
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	log_set_sink(NULL);
+	log_capture_stop();
 	unlink(path);
 	el_fini();
 	return 0;

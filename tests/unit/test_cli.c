@@ -12,23 +12,13 @@
 
 #include "cli/config.h"
 #include "util/log.h"
+#include "test_log.h"     /* log capture: tests/unit/test_log.h */
 
-static char msgs[8][4096];
-static int nr_msgs;
 static char out_buf[65536];
-
-static void sink(const char *line)
-{
-	if (nr_msgs < 8)
-		snprintf(msgs[nr_msgs], sizeof(msgs[0]), "%s", line);
-	nr_msgs++;
-}
 
 static int setup(void **state)
 {
-	log_set_sink(sink);
-	nr_msgs = 0;
-	msgs[0][0] = '\0';
+	log_capture_start();
 	out_buf[0] = '\0';
 	return 0;
 }

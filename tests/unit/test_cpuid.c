@@ -15,6 +15,7 @@
 #include "vm/cpu_models.h"
 #include "vm/cpuid.h"
 #include "vm/cpuid_bits.h"
+#include "test_log.h"     /* log capture: tests/unit/test_log.h */
 
 #define SIG_IDX 1u   /* KVM_CPUID_FLAG_SIGNIFCANT_INDEX */
 
@@ -34,19 +35,10 @@
 #define HOST_F7_EBX (F7_EBX_FSGSBASE | F7_EBX_ERMS | (1u << 5) /* AVX2 */ | (1u << 8) /* BMI2 */)
 
 static struct cpuid_table t;
-static char msgs[32][512];
-static unsigned nr_msgs;
-
-static void sink(const char *line)
-{
-	if (nr_msgs < 32)
-		snprintf(msgs[nr_msgs], sizeof(msgs[0]), "%s", line);
-	nr_msgs++;
-}
 
 static bool saw(const char *s)
 {
-	for (unsigned i = 0; i < nr_msgs && i < 32; i++)
+	for (unsigned i = 0; i < nr_msgs && i < LOG_MSGS; i++)
 		if (strstr(msgs[i], s))
 			return true;
 	return false;
@@ -124,14 +116,13 @@ static void fake_host(void)
 static int setup(void **state)
 {
 	fake_host();
-	nr_msgs = 0;
-	log_set_sink(sink);
+	log_capture_start();
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	log_set_sink(NULL);
+	log_capture_stop();
 	return 0;
 }
 

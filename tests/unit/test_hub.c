@@ -9,6 +9,7 @@
 #include "net/hub.h"
 #include "net/net.h"
 #include "util/log.h"
+#include "test_log.h"     /* log capture: tests/unit/test_log.h */
 
 struct ep {
 	bool accept;
@@ -140,13 +141,6 @@ static void test_unconnected_port(void **state)
 	assert_true(net_can_send(ep_nc[0]));
 }
 
-static char logbuf[4096];
-static void sink(const char *line)
-{
-	strncat(logbuf, line, sizeof(logbuf) - strlen(logbuf) - 2);
-	strcat(logbuf, "\n");
-}
-
 static void test_check_warnings(void **state)
 {
 	struct ep x = { .accept = true };
@@ -155,10 +149,9 @@ static void test_check_warnings(void **state)
 	assert_int_equal(net_client_connect(xn, hub_add_port(5, NULL)), 0);
 	struct net_client *nic = net_client_new(&nic_ops, NULL, &x);
 	assert_int_equal(net_client_connect(nic, hub_add_port(6, NULL)), 0);
-	logbuf[0] = 0;
-	log_set_sink(sink);
+	log_capture_start();
 	hub_check_clients();
-	log_set_sink(NULL);
+	log_capture_stop();
 	assert_non_null(strstr(logbuf, "skiff: warning: hub port dangling has no peer\n"));
 	assert_non_null(strstr(logbuf, "skiff: warning: hub 5 with no nics\n"));
 	assert_non_null(strstr(logbuf, "skiff: warning: hub 6 is not connected to host network\n"));

@@ -11,21 +11,11 @@
 
 #include "cli/keyval.h"
 #include "util/log.h"
-
-static char last_msg[4096];
-static int nr_msgs;
-
-static void sink(const char *line)
-{
-	snprintf(last_msg, sizeof(last_msg), "%s", line);
-	nr_msgs++;
-}
+#include "test_log.h"     /* log capture: tests/unit/test_log.h */
 
 static int setup(void **state)
 {
-	log_set_sink(sink);
-	last_msg[0] = '\0';
-	nr_msgs = 0;
+	log_capture_start();
 	return 0;
 }
 

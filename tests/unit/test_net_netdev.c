@@ -14,26 +14,18 @@
 #include "net/netdev.h"
 #include "util/event_loop.h"
 #include "util/log.h"
-
-static char logbuf[4096];
-
-static void sink(const char *line)
-{
-	strncat(logbuf, line, sizeof(logbuf) - strlen(logbuf) - 2);
-	strcat(logbuf, "\n");
-}
+#include "test_log.h"     /* log capture: tests/unit/test_log.h */
 
 static int setup(void **state)
 {
-	logbuf[0] = 0;
-	log_set_sink(sink);
+	log_capture_start();
 	assert_int_equal(el_init(), 0);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	log_set_sink(NULL);
+	log_capture_stop();
 	net_cleanup();
 	net_client_free_all();
 	el_fini();
@@ -46,7 +38,7 @@ static int nd(const char *type, const char *id, const char *opts)
 	struct netdev_config c = { .type = (char *)type, .id = (char *)id };
 	int r;
 
-	logbuf[0] = 0;
+	log_clear();
 	assert_int_equal(kvlist_parse(&c.opts, opts, NULL), 0);
 	r = net_init_netdev(&c);
 	kvlist_free(&c.opts);
@@ -114,7 +106,7 @@ static void test_no_peer_warnings(void **state)
 	cfg.nr_netdevs = 2;
 	assert_int_equal(net_init_clients(&cfg), 0);
 	kvlist_free(&d[1].opts);
-	logbuf[0] = 0;
+	log_clear();
 	net_check_peers();
 	assert_non_null(strstr(logbuf, "skiff: warning: netdev s0 has no peer\n"));
 	assert_non_null(strstr(logbuf, "skiff: warning: hub port p0 has no peer\n"));

@@ -15,6 +15,7 @@
 #include "util/log.h"
 #include "vm/guest_mem.h"
 #include "vm/layout.h"
+#include "test_log.h"     /* log capture: tests/unit/test_log.h */
 
 #define RAM_SIZE 0x10000u
 
@@ -26,15 +27,6 @@ static uint8_t ram[RAM_SIZE];
 static unsigned irq_calls;
 static unsigned irq_gsi;
 static int irq_level;
-
-static char last_msg[512];
-static unsigned nr_msgs;
-
-static void sink(const char *line)
-{
-	snprintf(last_msg, sizeof(last_msg), "%s", line);
-	nr_msgs++;
-}
 
 static void irq_cb(void *opaque, unsigned gsi, int level)
 {
@@ -78,15 +70,13 @@ static int setup(void **state)
 				      LAYOUT_PCI_IO_START, LAYOUT_PCI_IO_END), 0);
 	irq_calls = irq_gsi = 0;
 	irq_level = -1;
-	nr_msgs = 0;
-	last_msg[0] = 0;
-	log_set_sink(sink);
+	log_capture_start();
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	log_set_sink(NULL);
+	log_capture_stop();
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 #include "hw/serial.h"
 #include "util/log.h"
 #include "vm/layout.h"
+#include "test_log.h"     /* log capture: tests/unit/test_log.h */
 
 enum { RBR = 0, THR = 0, DLL = 0, IER = 1, DLM = 1, IIR = 2, FCR = 2, LCR = 3, MCR = 4,
        LSR = 5, MSR = 6, SCR = 7 };
@@ -22,18 +23,12 @@ enum { RBR = 0, THR = 0, DLL = 0, IER = 1, DLM = 1, IIR = 2, FCR = 2, LCR = 3, M
 static struct serial *s;
 static int irq_level;
 static unsigned irq_calls;
-static char last_msg[512];
 
 static void irq_cb(void *opaque, int level)
 {
 	assert_ptr_equal(opaque, &irq_level);
 	irq_level = level;
 	irq_calls++;
-}
-
-static void sink(const char *line)
-{
-	snprintf(last_msg, sizeof(last_msg), "%s", line);
 }
 
 static void wr(unsigned off, uint8_t v)
@@ -357,9 +352,9 @@ static void test_bus_registration(void **state)
 	assert_false(bus_access(&pio, PORT_COM1 + 8, &v, 1, false));
 
 	/* A second UART on the same ports is refused with a message. */
-	log_set_sink(sink);
+	log_capture_start();
 	b = serial_create(&pio, PORT_COM1 + 4, NULL, NULL, NULL);
-	log_set_sink(NULL);
+	log_capture_stop();
 	assert_null(b);
 	assert_string_equal(last_msg, "skiff: serial: I/O ports 0x3fc-0x403 are already in use");
 

@@ -17,26 +17,18 @@
 #include "net/slirp.h"
 #include "util/event_loop.h"
 #include "util/log.h"
-
-static char logbuf[8192];
-
-static void sink(const char *line)
-{
-	strncat(logbuf, line, sizeof(logbuf) - strlen(logbuf) - 2);
-	strcat(logbuf, "\n");
-}
+#include "test_log.h"     /* log capture: tests/unit/test_log.h */
 
 static int setup(void **state)
 {
-	logbuf[0] = 0;
-	log_set_sink(sink);
+	log_capture_start();
 	assert_int_equal(el_init(), 0);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	log_set_sink(NULL);
+	log_capture_stop();
 	net_client_free_all();
 	el_fini();
 	return 0;
@@ -48,7 +40,7 @@ static int parse(const char *str, struct slirp_params *p)
 	struct kvlist l = { 0 };
 	int r;
 
-	logbuf[0] = 0;
+	log_clear();
 	assert_int_equal(kvlist_parse(&l, str, NULL), 0);
 	r = slirp_params_parse(&l, p);
 	kvlist_free(&l);
@@ -377,7 +369,7 @@ static int init_user(const char *opts)
 	struct kvlist l = { 0 };
 	int r;
 
-	logbuf[0] = 0;
+	log_clear();
 	assert_int_equal(kvlist_parse(&l, opts, NULL), 0);
 	r = net_init_user("u0", &l);
 	kvlist_free(&l);

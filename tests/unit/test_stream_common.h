@@ -22,35 +22,7 @@
 #include "net/netdev.h"
 #include "util/event_loop.h"
 #include "util/log.h"
-
-static char logbuf[8192];
-static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void sink(const char *line)
-{
-	pthread_mutex_lock(&log_lock);
-	strncat(logbuf, line, sizeof(logbuf) - strlen(logbuf) - 2);
-	strcat(logbuf, "\n");
-	pthread_mutex_unlock(&log_lock);
-}
-
-static bool log_has(const char *s)
-{
-	bool r;
-	pthread_mutex_lock(&log_lock);
-	r = strstr(logbuf, s) != NULL;
-	pthread_mutex_unlock(&log_lock);
-	if (!r)
-		fprintf(stderr, "log does not contain '%s':\n%s", s, logbuf);
-	return r;
-}
-
-static void log_clear(void)
-{
-	pthread_mutex_lock(&log_lock);
-	logbuf[0] = 0;
-	pthread_mutex_unlock(&log_lock);
-}
+#include "test_log.h"     /* log capture (logbuf, log_has, log_clear) */
 
 /* ---- the loop thread ------------------------------------------------- */
 
@@ -272,8 +244,7 @@ static inline void frame_fill(uint8_t *f, size_t len, unsigned seed)
 
 static int common_setup(void **state)
 {
-	log_clear();
-	log_set_sink(sink);
+	log_capture_start();
 	loop_start();
 	return 0;
 }
@@ -288,7 +259,7 @@ static int common_teardown(void **state)
 	net_cleanup();
 	net_client_free_all();
 	el_fini();
-	log_set_sink(NULL);
+	log_capture_stop();
 	return 0;
 }
 
