@@ -232,8 +232,7 @@ int main(int argc, char **argv)
 	if (geteuid() == 0 && access("/dev/net/tun", R_OK | W_OK) == 0 &&
 	    unshare(CLONE_NEWNET) == 0)
 		have_netns = true;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/skiff-bracl-test.XXXXXX");
-	if (!mkdtemp(tmpdir))
+	if (!scratch_dir_make(tmpdir, sizeof(tmpdir), "bracl"))
 		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_acl_default_deny),
@@ -243,10 +242,5 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_acl_include),
 		cmocka_unit_test_setup_teardown(test_helper_end_to_end, common_setup, common_teardown),
 	};
-	int r = cmocka_run_group_tests(tests, NULL, NULL);
-	char cmd[160];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0 && !r)
-		r = 1;
-	return r;
+	return scratch_dir_remove(tmpdir, cmocka_run_group_tests(tests, NULL, NULL));
 }

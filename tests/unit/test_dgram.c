@@ -18,22 +18,11 @@
 #include <sys/un.h>
 
 #include "test_stream_common.h"
+#include "test_sock_common.h"   /* free_port, netns_with_lo_up */
 #include "net/sock_util.h"
 
 static bool have_netns;
 static char tmpdir[100];
-
-static int free_udp_port(void)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t l = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-
-	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &l), 0);
-	close(fd);
-	return ntohs(sa.sin_port);
-}
 
 static void test_dgram_option_errors(void **state)
 {
@@ -124,7 +113,7 @@ static void test_dgram_unix_pair(void **state)
 static void test_dgram_inet_pair(void **state)
 {
 	char o1[300], o2[300];
-	int p1 = free_udp_port(), p2 = free_udp_port();
+	int p1 = free_port(SOCK_DGRAM), p2 = free_port(SOCK_DGRAM);
 	snprintf(o1, sizeof(o1), "local.type=inet,local.host=127.0.0.1,local.port=%d,"
 		 "remote.type=inet,remote.host=127.0.0.1,remote.port=%d", p1, p2);
 	snprintf(o2, sizeof(o2), "local.type=inet,local.host=127.0.0.1,local.port=%d,"
@@ -202,17 +191,8 @@ static void test_dgram_mcast(void **state)
 
 int main(void)
 {
-	if (geteuid() == 0 && unshare(CLONE_NEWNET) == 0) {
-		int s = socket(AF_INET, SOCK_DGRAM, 0);
-		struct ifreq ifr = { .ifr_name = "lo" };
-		if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
-			ifr.ifr_flags |= IFF_UP | IFF_MULTICAST;
-			have_netns = ioctl(s, SIOCSIFFLAGS, &ifr) == 0;
-		}
-		close(s);
-	}
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/skiff-dgram-test.XXXXXX");
-	if (!mkdtemp(tmpdir))
+	have_netns = netns_with_lo_up();
+	if (!scratch_dir_make(tmpdir, sizeof(tmpdir), "dgram"))
 		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_dgram_option_errors, common_setup, common_teardown),
@@ -221,10 +201,5 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dgram_oversized_and_backpressure, common_setup, common_teardown),
 		cmocka_unit_test_setup_teardown(test_dgram_mcast, common_setup, common_teardown),
 	};
-	int r = cmocka_run_group_tests(tests, NULL, NULL);
-	char cmd[160];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0 && !r)
-		r = 1;
-	return r;
+	return scratch_dir_remove(tmpdir, cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -17,21 +17,10 @@
 #include <sys/socket.h>
 
 #include "test_stream_common.h"
+#include "test_sock_common.h"   /* free_port, netns_with_lo_up */
 #include "net/sock_util.h"
 
 static bool have_netns;
-
-static int free_port(int type)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t l = sizeof(sa);
-	int fd = socket(AF_INET, type, 0);
-
-	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &l), 0);
-	close(fd);
-	return ntohs(sa.sin_port);
-}
 
 static void test_socket_option_errors(void **state)
 {
@@ -222,16 +211,7 @@ static void test_socket_fd(void **state)
 
 int main(void)
 {
-	if (geteuid() == 0 && unshare(CLONE_NEWNET) == 0) {
-		/* Bring lo up in the new namespace; multicast stays on it. */
-		int s = socket(AF_INET, SOCK_DGRAM, 0);
-		struct ifreq ifr = { .ifr_name = "lo" };
-		if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
-			ifr.ifr_flags |= IFF_UP | IFF_MULTICAST;
-			have_netns = ioctl(s, SIOCSIFFLAGS, &ifr) == 0;
-		}
-		close(s);
-	}
+	have_netns = netns_with_lo_up();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_socket_option_errors, common_setup, common_teardown),
 		cmocka_unit_test_setup_teardown(test_socket_listen_connect, common_setup, common_teardown),

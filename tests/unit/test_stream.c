@@ -21,21 +21,10 @@
 #include <signal.h>
 
 #include "test_stream_common.h"
+#include "test_sock_common.h"   /* free_port */
 #include "net/sock_util.h"
 
 static char tmpdir[100];
-
-static int free_port(void)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t l = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &l), 0);
-	close(fd);
-	return ntohs(sa.sin_port);
-}
 
 static int unix_connect(const char *path)
 {
@@ -158,7 +147,7 @@ static void test_stream_option_errors(void **state)
 	assert_int_equal(nd("stream", "s0", "addr.type=inet,addr.host=no.such.host.invalid,addr.port=1"), -1);
 	assert_true(log_has("address resolution failed for no.such.host.invalid:1"));
 	/* A port in use. */
-	int port = free_port();
+	int port = free_port(SOCK_STREAM);
 	snprintf(opts, sizeof(opts), "server=on,addr.type=inet,addr.host=127.0.0.1,addr.port=%d", port);
 	assert_int_equal(nd("stream", "s1", opts), 0);
 	assert_int_equal(nd("stream", "s2", opts), -1);
@@ -225,7 +214,7 @@ static void test_stream_unix_end_to_end(void **state)
 static void test_stream_inet_end_to_end(void **state)
 {
 	char so[200], co[200];
-	int port = free_port();
+	int port = free_port(SOCK_STREAM);
 	snprintf(so, sizeof(so), "server=on,addr.type=inet,addr.host=127.0.0.1,addr.port=%d", port);
 	snprintf(co, sizeof(co), "addr.type=inet,addr.host=127.0.0.1,addr.port=%d,addr.numeric=on", port);
 	end_to_end(so, co);
@@ -554,8 +543,7 @@ static int st_setup(void **state)
 
 int main(void)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/skiff-stream-test.XXXXXX");
-	if (!mkdtemp(tmpdir))
+	if (!scratch_dir_make(tmpdir, sizeof(tmpdir), "stream"))
 		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_stream_option_errors, st_setup, common_teardown),
@@ -576,10 +564,5 @@ int main(void)
 	/* The peer may close first (that is what some tests provoke): a write
 	 * from the test side must fail with EPIPE, not kill the test. */
 	signal(SIGPIPE, SIG_IGN);
-	int r = cmocka_run_group_tests(tests, NULL, NULL);
-	char cmd[300];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0 && !r)
-		r = 1;
-	return r;
+	return scratch_dir_remove(tmpdir, cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -2,11 +2,13 @@
  * event loop runs on its own thread, as in skiff; the test thread plays the
  * vCPU, taking the big lock around every call into net code, and waits for
  * conditions with a deadline. A fake NIC client records what it receives and
- * can refuse frames (back-pressure). Header-only: every test_*.c is its own
+ * can refuse frames (back-pressure). Also: log capture (test_log.h) and a
+ * scratch directory per binary. Header-only: every test_*.c is its own
  * binary. */
 #ifndef TEST_STREAM_COMMON_H
 #define TEST_STREAM_COMMON_H
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -240,6 +242,26 @@ static inline void frame_fill(uint8_t *f, size_t len, unsigned seed)
 		f[12] = 0x88;                       /* local experimental ethertype */
 		f[13] = 0xb5;
 	}
+}
+
+/* ---- a scratch directory ----------------------------------------------- */
+
+/* Make /tmp/skiff-<name>-test.XXXXXX into dir; false if that fails. */
+static inline bool scratch_dir_make(char *dir, size_t size, const char *name)
+{
+	snprintf(dir, size, "/tmp/skiff-%s-test.XXXXXX", name);
+	return mkdtemp(dir) != NULL;
+}
+
+/* Remove dir and everything in it; returns r, or 1 if r was 0 and that failed. */
+static inline int scratch_dir_remove(const char *dir, int r)
+{
+	char cmd[PATH_MAX + 16];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0 && !r)
+		r = 1;
+	return r;
 }
 
 static int common_setup(void **state)

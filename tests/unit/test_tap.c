@@ -539,8 +539,7 @@ int main(int argc, char **argv)
 		printf("[  SKIPPED ] test_tap: %s\n", skip_reason);
 		return 0;
 	}
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/skiff-tap-test.XXXXXX");
-	if (!mkdtemp(tmpdir))
+	if (!scratch_dir_make(tmpdir, sizeof(tmpdir), "tap"))
 		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_tap_option_errors, tap_setup, common_teardown),
@@ -555,10 +554,5 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_tap_stale_handover, tap_setup, common_teardown),
 		cmocka_unit_test_setup_teardown(test_bridge_helper_protocol, tap_setup, common_teardown),
 	};
-	int r = cmocka_run_group_tests(tests, NULL, NULL);
-	char cmd[PATH_MAX + 16];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		r = r ? r : 1;
-	return r;
+	return scratch_dir_remove(tmpdir, cmocka_run_group_tests(tests, NULL, NULL));
 }
