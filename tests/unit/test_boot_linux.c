@@ -13,6 +13,7 @@
 #include "vm/boot_linux.h"
 #include "vm/guest_mem.h"
 #include "vm/layout.h"
+#include "test_machine.h"  /* fake_ram_init */
 #include "test_log.h"     /* log capture: tests/unit/test_log.h */
 
 #define MiB (1ull << 20)
@@ -60,8 +61,7 @@ static int setup(void **state)
 	ram = malloc(RAM_SIZE);
 	assert_non_null(ram);
 	memset(ram, 0xcc, 2 * MiB);      /* garbage where boot structures go */
-	memset(&mem, 0, sizeof(mem));
-	assert_int_equal(guest_mem_add(&mem, 0, RAM_SIZE, ram), 0);
+	assert_int_equal(fake_ram_init(&mem, ram, RAM_SIZE), 0);
 	make_kernel(0x020f, 0x0001 /* XLF_KERNEL_64 */, 16 * MiB + 0x1234);
 	log_capture_start();
 	return 0;

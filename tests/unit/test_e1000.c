@@ -14,6 +14,7 @@
 #include "net/net.h"
 #include "util/event_loop.h"
 #include "vm/guest_mem.h"
+#include "test_machine.h"  /* fake_ram_init, fake_pci_init */
 
 #define RAM_SIZE   (4u << 20)
 #define TX_RING    0x10000u
@@ -128,15 +129,12 @@ static int create_dev(bool vnet, const char *mitigation)
 static int setup_common(bool vnet, const char *mit)
 {
 	ram = calloc(1, RAM_SIZE);
-	memset(&mem, 0, sizeof(mem));
-	guest_mem_add(&mem, 0, RAM_SIZE, ram);
-	bus_init(&pio, "pio");
-	bus_init(&mmio, "mmio");
+	fake_ram_init(&mem, ram, RAM_SIZE);
 	irq_level = 0;
 	irq_edges = 0;
 	tx_tail = 0;
 	memset(&be, 0, sizeof(be));
-	if (pci_bus_init(&pbus, &pio, &mmio, &mem, irq_cb, NULL, MMIO_BASE, 0xD0000000u, 0xC000, 0xD000))
+	if (fake_pci_init(&pbus, &pio, &mmio, &mem, irq_cb, NULL, MMIO_BASE, 0xD0000000u, 0xC000, 0xD000))
 		return -1;
 	return create_dev(vnet, mit);
 }

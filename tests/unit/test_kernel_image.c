@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "vm/kernel_image.h"
+#include "test_machine.h"  /* fake_ram_init */
 
 #define RAM_SIZE (8u << 20)
 
@@ -21,8 +22,7 @@ static int setup(void **state)
 {
 	(void)state;
 	ram = calloc(1, RAM_SIZE);
-	memset(&mem, 0, sizeof(mem));
-	guest_mem_add(&mem, 0, RAM_SIZE, ram);
+	fake_ram_init(&mem, ram, RAM_SIZE);
 	return 0;
 }
 

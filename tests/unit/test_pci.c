@@ -15,6 +15,7 @@
 #include "util/log.h"
 #include "vm/guest_mem.h"
 #include "vm/layout.h"
+#include "test_machine.h"  /* fake_ram_init, fake_pci_init */
 #include "test_log.h"     /* log capture: tests/unit/test_log.h */
 
 #define RAM_SIZE 0x10000u
@@ -61,13 +62,10 @@ static void bar_fn(void *opaque, uint64_t offset, uint8_t *data, unsigned len, b
 
 static int setup(void **state)
 {
-	bus_init(&pio, "pio");
-	bus_init(&mmio, "mmio");
-	memset(&mem, 0, sizeof(mem));
-	assert_int_equal(guest_mem_add(&mem, 0, RAM_SIZE, ram), 0);
-	assert_int_equal(pci_bus_init(&pbus, &pio, &mmio, &mem, irq_cb, &pbus,
-				      LAYOUT_PCI_MMIO_START, LAYOUT_PCI_MMIO_END,
-				      LAYOUT_PCI_IO_START, LAYOUT_PCI_IO_END), 0);
+	assert_int_equal(fake_ram_init(&mem, ram, RAM_SIZE), 0);
+	assert_int_equal(fake_pci_init(&pbus, &pio, &mmio, &mem, irq_cb, &pbus,
+				       LAYOUT_PCI_MMIO_START, LAYOUT_PCI_MMIO_END,
+				       LAYOUT_PCI_IO_START, LAYOUT_PCI_IO_END), 0);
 	irq_calls = irq_gsi = 0;
 	irq_level = -1;
 	log_capture_start();
