@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "hw/e1000.h"
+#include "hw/virtio_net.h"
 #include "net/net.h"
 #include "util/log.h"
 #include "vm/layout.h"
@@ -12,6 +13,8 @@
 
 static struct e1000 *e1000s[NIC_MAX];
 static int nr_e1000;
+static struct virtio_net *virtio_nets[NIC_MAX];
+static int nr_virtio_net;
 
 /* NICs without addr= go to the first free slot from 00:03.0 up, as on
  * QEMU's pc machine (00:02.0 is where its VGA sits). */
@@ -57,9 +60,19 @@ int nic_create_all(struct pci_bus *pbus, struct skiff_config *cfg)
 			if (!e)
 				return -1;
 			e1000s[nr_e1000++] = e;
+		} else if (!strcmp(nic.model, "virtio-net-pci")) {
+			struct virtio_net *v;
+			if (nr_virtio_net >= NIC_MAX) {
+				error_report("too many NICs (at most %d)", NIC_MAX);
+				return -1;
+			}
+			v = virtio_net_create(pbus, &nic, peer);
+			if (!v)
+				return -1;
+			virtio_nets[nr_virtio_net++] = v;
 		} else {
 			error_report("-device %s: this NIC model is not available yet in skiff; "
-				     "use -device e1000", nic.model);
+				     "use -device e1000 or virtio-net-pci", nic.model);
 			return -1;
 		}
 	}
@@ -70,4 +83,6 @@ void nic_destroy_all(void)
 {
 	while (nr_e1000 > 0)
 		e1000_destroy(e1000s[--nr_e1000]);
+	while (nr_virtio_net > 0)
+		virtio_net_destroy(virtio_nets[--nr_virtio_net]);
 }
