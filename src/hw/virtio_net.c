@@ -384,6 +384,10 @@ static void vn_status_changed(void *opaque, uint8_t status)
 {
 	struct virtio_net *s = opaque;
 
+	if ((status & VIRTIO_STATUS_DRIVER_OK) && !(s->vp.status_seen & VIRTIO_STATUS_DRIVER_OK))
+		debug_report("virtio-net: driver ready (%s interface), features 0x%llx",
+			     s->vp.modern ? "modern" : "legacy", (unsigned long long)s->vp.guest_features);
+	s->vp.status_seen = status;
 	if (status & VIRTIO_STATUS_DRIVER_OK) {
 		rx_kick(s);
 		tx_run(s);
@@ -438,6 +442,14 @@ static int parse_opts(struct virtio_net *s, const struct nic_config *cfg)
 			kv->used = true;
 			if (vn_parse_bool(kv->key, kv->value, &s->mrg_rxbuf) < 0)
 				return -1;
+		} else if (!strcmp(kv->key, "vectors")) {
+			/* MSI-X vectors: no MSI-X here, so any count means INTx. */
+			char *end;
+			kv->used = true;
+			if (!kv->value || strtoul(kv->value, &end, 0) > 0xffff || *end || end == kv->value) {
+				error_report("Property 'virtio-net-pci.vectors' expects a number");
+				return -1;
+			}
 		} else if (!kv->used) {
 			error_report("Property 'virtio-net-pci.%s' not found", kv->key);
 			return -1;

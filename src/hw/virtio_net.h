@@ -6,7 +6,8 @@
  * with a backend that speaks virtio-net headers (tap vnet_hdr) also CSUM,
  * GUEST_CSUM, HOST_TSO4, HOST_TSO6 (headers pass straight through).
  *
- * Device properties accepted in cfg->opts: mrg_rxbuf=on|off (default on). */
+ * Device properties accepted in cfg->opts: mrg_rxbuf=on|off (default on),
+ * vectors=N (accepted and ignored: there is no MSI-X, interrupts are INTx). */
 #ifndef SKIFF_HW_VIRTIO_NET_H
 #define SKIFF_HW_VIRTIO_NET_H
 

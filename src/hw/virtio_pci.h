@@ -104,6 +104,7 @@ struct virtio_pci {
 	uint8_t isr;
 	uint8_t config_gen;
 	bool modern;                  /* the driver uses the modern interface */
+	uint8_t status_seen;          /* for the device: status at its last status_changed() */
 	unsigned nvqs;
 	struct virtqueue vq[VIRTIO_PCI_MAX_VQS];
 	struct vq_stage stage[VIRTIO_PCI_MAX_VQS];

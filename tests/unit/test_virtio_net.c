@@ -972,11 +972,18 @@ static void test_create_errors(void **state)
 	assert_null(virtio_net_create(&pbus, &cfg, NULL));
 	cfg.opts.items = &kv2;
 	assert_null(virtio_net_create(&pbus, &cfg, NULL));
+	kv2.key = "vectors";
+	kv2.value = "x";
+	assert_null(virtio_net_create(&pbus, &cfg, NULL));
+	kv2.value = "0";
+	v = virtio_net_create(&pbus, &cfg, NULL);
+	assert_non_null(v);
+	virtio_net_destroy(v);
 	cfg.opts.n = 0;
 	cfg.has_mac = false;
 	v = virtio_net_create(&pbus, &cfg, NULL);   /* unconnected, default MAC */
 	assert_non_null(v);
-	assert_int_equal(virtio_net_pci_dev(v)->slot, 1);
+	assert_int_equal(virtio_net_pci_dev(v)->slot, 2);
 	virtio_net_destroy(v);
 }
 
