@@ -442,6 +442,19 @@ static int parse_opts(struct virtio_net *s, const struct nic_config *cfg)
 			kv->used = true;
 			if (vn_parse_bool(kv->key, kv->value, &s->mrg_rxbuf) < 0)
 				return -1;
+		} else if (!strcmp(kv->key, "romfile")) {
+			/* No option ROMs here; romfile= (empty, as the lab's QEMU runs use) is fine. */
+			kv->used = true;
+			if (kv->value && *kv->value) {
+				error_report("virtio-net-pci: option ROMs are not supported (use romfile=)");
+				return -1;
+			}
+		} else if (!strcmp(kv->key, "bus")) {
+			kv->used = true;
+			if (!kv->value || strcmp(kv->value, "pci.0")) {
+				error_report("Bus '%s' not found", kv->value ? kv->value : "");
+				return -1;
+			}
 		} else if (!strcmp(kv->key, "vectors")) {
 			/* MSI-X vectors: no MSI-X here, so any count means INTx. */
 			char *end;

@@ -7,7 +7,8 @@
  * GUEST_CSUM, HOST_TSO4, HOST_TSO6 (headers pass straight through).
  *
  * Device properties accepted in cfg->opts: mrg_rxbuf=on|off (default on),
- * vectors=N (accepted and ignored: there is no MSI-X, interrupts are INTx). */
+ * vectors=N (accepted and ignored: there is no MSI-X, interrupts are INTx),
+ * romfile= (empty only: no option ROM), bus=pci.0. */
 #ifndef SKIFF_HW_VIRTIO_NET_H
 #define SKIFF_HW_VIRTIO_NET_H
 
