@@ -12,12 +12,21 @@ root=$(mktemp -d "$LAB_OUT/l1root.XXXXXX")
 trap 'rm -rf "$root"' EXIT
 
 make_skeleton "$root"
-copy_modules "$root" kvm_amd tun bridge veth
+copy_modules "$root" kvm_amd tun bridge veth 8021q
+# Users the network daemons drop privileges to (passt refuses to stay root).
+echo "nobody:x:65534:65534:nobody:/nonexistent:/bin/false" >>"$root/etc/passwd"
+echo "nogroup:x:65534:" >>"$root/etc/group"
 copy_bin "$root" /bin/bash /bin/bash
 copy_bin "$root" "$(command -v timeout)" /usr/bin/timeout
 copy_bin "$root" "$(command -v ip)" /bin/ip
 for b in curl iperf3 ethtool tcpdump socat; do
 	copy_bin "$root" "$(command -v "$b")" "/usr/bin/$b"
+done
+# Optional network peers (tests/lab/deps.sh installs them): dnsmasq answers DNS for the user
+# network's 10.0.2.3 proxy, passt is a -netdev stream peer. Scenarios skip what is missing.
+for b in dnsmasq passt; do
+	p=$(command -v "$b" || true)
+	[ -z "$p" ] || copy_bin "$root" "$p" "/usr/sbin/$b"
 done
 copy_bin "$root" /usr/bin/qemu-system-x86_64
 mkdir -p "$root/usr/share/qemu-lab"

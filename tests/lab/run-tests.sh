@@ -1,9 +1,16 @@
 #!/bin/bash
-# The lab's test suite (make lab-check): one lab run with QEMU as a self-check of the lab and
-# skiff as the VMM under test; one line per test, then "lab: N passed, M failed".
-# LAB_RETRIES (default 1): how often to rerun the lab when the lab host hangs (reported).
-# LAB_SUITES (default "core"): test sets to run in that one lab run: core (VMM core: boot, CPUs,
-# memory, CPU model, poweroff/reboot, command-line errors), net (e1000 + user networking).
+# The lab's test suite (make lab-check): QEMU as a self-check of the lab and skiff as the VMM
+# under test; one line per test, then "lab: N passed, M failed".
+# LAB_SUITES (default "core net"): test sets, each run in its own lab host boot (a hang costs
+# one batch, not the whole suite):
+#   core     VMM core: boot, CPUs, memory, CPU model, poweroff/reboot, command-line errors
+#   net      networking: -netdev user + e1000 (DHCP, ethtool, hostfwd tcp/udp, outbound TCP, DNS,
+#            restrict=on, two NICs, -net nic -net user, the default network), virtio-net
+#   netdev   tap/bridge/socket/stream/passt backends, skiff <-> QEMU wire compatibility, e1000
+#            fidelity (ethtool -t/-e/-d/-S, TSO, VLAN)
+# The default runs core+net in one lab boot and netdev in a second.
+# LAB_RETRIES (default 1): how often to rerun a batch whose lab host hangs (reported).
+# A test whose scenario reports SKIP counts as neither passed nor failed (shown as SKIP).
 set -euo pipefail
 # shellcheck source=tests/lab/common.sh
 . "$(dirname "$0")/common.sh"
@@ -18,55 +25,99 @@ declare -A tests=(
 	[reboot:skiff]="noreboot-skiff"
 	[cli:skiff]="cli-badopt-skiff cli-badsize-skiff cli-nokernel-skiff"
 	[net:skiff:e1000]="net-driver-skiff-e1000 net-dhcp-skiff-e1000 net-hostfwd-skiff-e1000"
+	[net:qemu:virtio-net-pci]="net-driver-qemu-virtio net-dhcp-qemu-virtio"
+	[net:skiff:virtio-net-pci]="net-driver-skiff-virtio net-dhcp-skiff-virtio"
 )
-# The QEMU boot first: it tells a broken lab from a broken skiff.
-plan=(boot:qemu)
-for suite in ${LAB_SUITES:-core}; do
-	case "$suite" in
-	core) plan+=(cli:skiff boot:skiff bigcpu:skiff reboot:skiff) ;;
-	net) plan+=(net:skiff:e1000) ;;
-	*) lab_die "unknown LAB_SUITES entry '$suite' (core, net)" ;;
-	esac
-done
-
-results=$LAB_OUT/test-results.txt
-log=$LAB_OUT/lab-check-$(date +%Y%m%d-%H%M%S).log
-retries=${LAB_RETRIES:-1}
-attempt=0 hung_note=""
-while :; do
-	attempt=$((attempt + 1))
-	rc=0
-	"$LAB_DIR/run-lab.sh" --log "$log" --results "$results" "${plan[@]}" || rc=$?
-	[ "$rc" = 3 ] || break
-	hung=$(sed -n 's/^LAB-RESULT lab-host FAIL //p' "$results")
-	hung_note="$hung_note attempt $attempt: $hung;"
-	[ "$attempt" -le "$retries" ] || break
-	mv "$log" "${log%.log}-attempt$attempt.log"
-	lab_log "lab host hung ($hung): running the lab again ($((attempt + 1)) of $((retries + 1)))"
-done
-[ "$rc" = 0 ] || [ "$rc" = 3 ] || lab_die "run-lab.sh failed (status $rc)"
-
-passed=0 failed=0
-report() { # report PASS|FAIL TEST DETAIL
-	printf '%s %s: %s\n' "$1" "$2" "$3"
-	if [ "$1" = PASS ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
-}
-if [ "$rc" = 3 ]; then
-	report FAIL lab-host "hung on every attempt:$hung_note"
-elif [ -n "$hung_note" ]; then
-	report PASS lab-host "ran on attempt $attempt after a hang:$hung_note"
-fi
-for spec in "${plan[@]}"; do
-	for t in ${tests[$spec]}; do
-		line=$(grep -m1 "^LAB-RESULT $t " "$results" || true)
-		if [ -z "$line" ]; then
-			report FAIL "$t" "no result (scenario ${spec%%:*} did not report; see ${log#"$REPO_DIR"/})"
-		else
-			read -r _ _ status detail <<<"$line"
-			report "$status" "$t" "$detail"
-		fi
+for v in skiff qemu; do
+	tests[netuser:$v]=""
+	for x in dhcp ethtool hostfwd tcp-out dns udp-fwd restrict-blocks restrict-hostfwd twonic legacy default; do
+		tests[netuser:$v]+=" user-$x-$v"
+	done
+	tests[nete1000:$v]=""
+	for x in selftest-offline selftest-online eeprom regdump stats tso vlan; do
+		tests[nete1000:$v]+=" e1000-$x-$v"
 	done
 done
-echo "lab: console log ${log#"$REPO_DIR"/}"
-echo "lab: $passed passed, $failed failed"
+tests[netbridge]="bridge-vm-host-qemu bridge-vm-host-skiff bridge-vm-vm-skiff bridge-host-vms-skiff
+	tap-script-qemu tap-downscript-qemu tap-script-skiff tap-downscript-skiff socket-ping-skiff
+	stream-ping-skiff xvmm-stream-ping xvmm-stream-iperf3 xvmm-socket-ping xvmm-socket-iperf3
+	passt-dhcp-skiff"
+
+# Batches: one lab host boot each. The QEMU runs first in each: they tell a broken lab from a
+# broken skiff.
+batches=()
+core_net=""
+for suite in ${LAB_SUITES:-core net}; do
+	case "$suite" in
+	core) core_net+=" cli:skiff boot:skiff bigcpu:skiff reboot:skiff" ;;
+	net) core_net+=" netuser:qemu netuser:skiff net:qemu:virtio-net-pci net:skiff:virtio-net-pci" ;;
+	netdev) batches+=("netbridge nete1000:qemu nete1000:skiff") ;;
+	*) lab_die "unknown LAB_SUITES entry '$suite' (core, net, netdev)" ;;
+	esac
+done
+[ -z "$core_net" ] || batches=("boot:qemu$core_net" "${batches[@]}")
+[ ${#batches[@]} -gt 0 ] || lab_die "LAB_SUITES selects nothing"
+
+passed=0 failed=0 skipped=0
+report() { # report PASS|FAIL|SKIP TEST DETAIL
+	printf '%s %s: %s\n' "$1" "$2" "$3"
+	case "$1" in
+	PASS) passed=$((passed + 1)) ;;
+	SKIP) skipped=$((skipped + 1)) ;;
+	*) failed=$((failed + 1)) ;;
+	esac
+}
+stamp=$(date +%Y%m%d-%H%M%S)
+t_start=$(date +%s)
+logs=()
+lines=()
+b=0
+for batch in "${batches[@]}"; do
+	b=$((b + 1))
+	read -r -a plan <<<"$batch"
+	results=$LAB_OUT/test-results-$b.txt
+	log=$LAB_OUT/lab-check-$stamp-$b.log
+	logs+=("${log#"$REPO_DIR"/}")
+	retries=${LAB_RETRIES:-1}
+	attempt=0 hung_note=""
+	while :; do
+		attempt=$((attempt + 1))
+		rc=0
+		"$LAB_DIR/run-lab.sh" --log "$log" --results "$results" "${plan[@]}" || rc=$?
+		[ "$rc" = 3 ] || break
+		hung=$(sed -n 's/^LAB-RESULT lab-host FAIL //p' "$results")
+		hung_note="$hung_note attempt $attempt: $hung;"
+		[ "$attempt" -le "$retries" ] || break
+		mv "$log" "${log%.log}-attempt$attempt.log"
+		lab_log "lab host hung ($hung): running batch $b again ($((attempt + 1)) of $((retries + 1)))"
+	done
+	[ "$rc" = 0 ] || [ "$rc" = 3 ] || lab_die "run-lab.sh failed (status $rc)"
+	{
+		if [ "$rc" = 3 ]; then
+			echo "FAIL lab-host-$b hung on every attempt:$hung_note"
+		elif [ -n "$hung_note" ]; then
+			echo "PASS lab-host-$b ran on attempt $attempt after a hang:$hung_note"
+		fi
+		for spec in "${plan[@]}"; do
+			for t in ${tests[$spec]}; do
+				line=$(grep -m1 "^LAB-RESULT $t " "$results" || true)
+				if [ -z "$line" ]; then
+					echo "FAIL $t no result (scenario ${spec%%:*} did not report; see ${log#"$REPO_DIR"/})"
+				else
+					read -r _ _ status detail <<<"$line"
+					echo "$status $t $detail"
+				fi
+			done
+		done
+	} >"$results.report"
+	while read -r status t detail; do lines+=("$status"$'\t'"$t"$'\t'"$detail"); done <"$results.report"
+	rm -f "$results.report"
+done
+for l in "${lines[@]}"; do
+	IFS=$'\t' read -r status t detail <<<"$l"
+	report "$status" "$t" "$detail"
+done
+echo "lab: console logs ${logs[*]}"
+echo "lab: wall time $(($(date +%s) - t_start)) s for ${#batches[@]} lab host boot(s)"
+echo "lab: $passed passed, $failed failed$([ "$skipped" = 0 ] || echo ", $skipped skipped")"
 [ "$failed" = 0 ]

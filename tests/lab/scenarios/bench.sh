@@ -1,14 +1,21 @@
 #!/bin/bash
 # bench [ROUNDS] [VMM_A] [VMM_B] [NET]: side-by-side measurements, alternating A B B A per round
-# (LAB.md: consecutive lab runs vary a lot). Prints one line per measurement:
+# (LAB.md: consecutive lab runs vary a lot), after one warm-up boot of each VMM (skiff caches
+# the decompressed kernel in $HOME/.cache/skiff from its first boot on). One line each:
 #   LAB-BENCH <metric> <vmm> <value>|FAIL <unit>
-# metrics: boot_s (VMM start to the guest's L2-INIT-OK), own_mib (the VMM's RSS minus its
-# guest-RAM mapping, sampled at L2-INIT-OK), rss_mib (total RSS then), and with NET=1 (auto:
-# when VMM_B lists e1000) iperf3_mbit (guest -> lab host over e1000 + -netdev user, same boot).
-# New metrics (ping, tap) are more measure_* steps; bench/run.sh tabulates any metric.
+# Per VMM and round (NET=1, auto: when VMM_B lists e1000):
+#   user   -m 512M -smp 2, e1000 + -netdev user (hostfwd tcp/udp 5201): boot_s (to L2-INIT-OK),
+#          dhcp_s (to the lease), own_mib/rss_mib (smaps at init), ping_user_{med,p99}_ms
+#          (guest -> 10.0.2.2, 20 pings), iperf3_user_{g2h,h2g}_mbit (lab host iperf3 client
+#          against the guest's server through hostfwd, 4 s, -R for guest->host),
+#          cpu_s_per_gb_user (VMM utime+stime per GB during the g2h run), own_net_mib (after)
+#   tap    -m 256M, e1000 on tap1 (br1): ping_tap_{med,p99}_ms, iperf3_tap_{g2h,h2g}_mbit,
+#          udp64_tap_kpps (iperf3 -u -l 64 -b 0, guest->host), cpu_s_per_gb_tap
+#   stream two VMs of the same VMM over -netdev stream (unix socket): iperf3_stream_mbit
+# With NET=0 only the boot row (no NIC) is measured.
 # shellcheck source=tests/lab/scenarios/lib.sh
 . "$(dirname "$0")/lib.sh"
-rounds=${1:-${LAB_X_BENCH_ROUNDS:-2}}
+rounds=${1:-${LAB_X_BENCH_ROUNDS:-1}}
 a=${2:-qemu} b=${3:-skiff}
 net=${4:-${LAB_X_BENCH_NET:-auto}}
 if [ "$net" = auto ]; then
@@ -16,56 +23,174 @@ if [ "$net" = auto ]; then
 	if have_vmm "$b" && timeout 10 "${VMM_PREFIX[@]}" -device help 2>&1 | grep -q '"e1000"'; then net=1; fi
 fi
 echo "[bench] rounds=$rounds A=$a B=$b net=$net"
+base=(-enable-kvm -kernel "$LAB_KERNEL" -initrd "$LAB_INITRD" -nographic)
 
 bench() { echo "LAB-BENCH $*"; }
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
-measure_boot() { # measure_boot VMM RUN
-	local vmm=$1 run=$2 rss guest own gsize steps=sleep:2 dev srv mbit
-	local netargs=()
-	if [ "$net" = 1 ]; then
-		dev=e1000,netdev=n0
-		[ "$vmm" = qemu ] && dev=$dev,romfile=
-		netargs=(-netdev "user,id=n0" -device "$dev")
-		steps=net,iperf3-client
-		iperf3 -s -1 -p 5201 >"/tmp/iperf3-server-$run.log" 2>&1 &
-		srv=$!
+# host_iperf SERVER SECS ARGS...: run the lab host's iperf3 client; prints "mbit bytes pps".
+host_iperf() {
+	local srv=$1 secs=$2 out
+	shift 2
+	out=$(timeout $((secs + 20)) iperf3 -c "$srv" -t "$secs" -f m "$@" 2>&1)
+	echo "$out" | sed 's/^/[iperf3] /' >&2
+	echo "$out" | awk '/receiver/ {
+		for (i = 1; i < NF; i++) {
+			if ($(i + 1) == "Mbits/sec") v = $i
+			if ($(i + 1) == "MBytes") b = $i * 1048576
+			if ($(i + 1) == "GBytes") b = $i * 1073741824
+			if ($(i + 1) == "KBytes") b = $i * 1024
+			if ($i ~ /^[0-9]+\/[0-9]+$/) { split($i, lt, "/"); pk = lt[2] - lt[1] }
+			if ($i ~ /^[0-9.]+-[0-9.]+$/) { split($i, tt, "-"); d = tt[2] - tt[1] }
+		}
+	} END { if (v != "") printf "%s %d %s\n", v, b, (pk != "" && d > 0) ? sprintf("%.0f", pk / d) : "0" }'
+}
+
+# iperf_row VMM PID METRIC CPUMETRIC SERVER ARGS...: one host iperf3 run, with the VMM's CPU time.
+iperf_row() {
+	local vmm=$1 pid=$2 metric=$3 cpum=$4 srv=$5 c0 c1 mbit bytes pps
+	shift 5
+	c0=$(vmm_stat_cpu "$pid")
+	read -r mbit bytes pps < <(host_iperf "$srv" 4 "$@")
+	c1=$(vmm_stat_cpu "$pid")
+	bench "$metric" "$vmm" "${mbit:-FAIL}" Mbit/s
+	if [ -n "$cpum" ]; then
+		if [ -n "${mbit:-}" ] && [ -n "$c0" ] && [ -n "$c1" ] && [ "${bytes:-0}" -gt 0 ]; then
+			bench "$cpum" "$vmm" "$(awk -v a="$c0" -v b="$c1" -v n="$bytes" 'BEGIN { printf "%.1f", (b - a) / (n / 1e9) }')" s/GB
+		else
+			bench "$cpum" "$vmm" FAIL s/GB
+		fi
 	fi
-	L2_SAMPLE_MEM=1 l2_run "bench-$vmm-$run" "$vmm" -enable-kvm -m 512M -smp 2 \
-		-kernel "$LAB_KERNEL" -initrd "$LAB_INITRD" -append "$L2_APPEND lab.action=$steps,poweroff" \
-		-nographic "${netargs[@]}"
-	if [ "$net" = 1 ]; then
-		kill "$srv" 2>/dev/null
-		wait "$srv" 2>/dev/null
-		mbit=$(sed -n 's/^L2-IPERF3 mbit=//p' "$L2_LOG")
-		bench iperf3_mbit "$vmm" "${mbit:-FAIL}" Mbit/s
+	PPS=${pps:-}
+}
+
+# ping_rows VMM TAG KIND: median and p99 of the guest's L2-PINGTEST samples.
+ping_rows() {
+	local rtts med p99
+	rtts=$(sed -n 's/^L2-PINGTEST .*rtts=//p' "/tmp/l2-$2.log" | head -n1)
+	if [ -z "$rtts" ]; then
+		bench "ping_$3_med_ms" "$1" FAIL ms
+		bench "ping_$3_p99_ms" "$1" FAIL ms
+		return
 	fi
+	read -r med p99 < <(echo "$rtts" | tr ',' '\n' | sort -g | awk '{ v[NR] = $1 } END {
+		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		i = int(0.99 * NR + 0.999); if (i < 1) i = 1; if (i > NR) i = NR
+		printf "%.3f %.3f\n", m, v[i] }')
+	bench "ping_$3_med_ms" "$1" "$med" ms
+	bench "ping_$3_p99_ms" "$1" "$p99" ms
+}
+
+measure_boot_only() { # measure_boot_only VMM RUN: no NIC (skiff without e1000)
+	local vmm=$1 t=bench-$1-$2 rss guest own gsize
+	L2_SAMPLE_MEM=1 l2_run "$t" "$vmm" "${base[@]}" -m 512M -smp 2 -append "$L2_APPEND lab.action=sleep:2,poweroff"
 	if [ -z "$L2_INIT_SECS" ]; then
 		bench boot_s "$vmm" FAIL s
-		bench own_mib "$vmm" FAIL MiB
-		bench rss_mib "$vmm" FAIL MiB
-		echo "[bench-$vmm-$run] no init marker: $(why)"
 		return
 	fi
 	bench boot_s "$vmm" "$L2_INIT_SECS" s
-	if [ -z "$L2_MEM" ]; then
-		bench own_mib "$vmm" FAIL MiB
-		bench rss_mib "$vmm" FAIL MiB
-		return
+	if [ -n "$L2_MEM" ]; then
+		read -r rss guest own gsize <<<"$L2_MEM"
+		bench own_mib "$vmm" "$(mib "$own")" MiB
+		bench rss_mib "$vmm" "$(mib "$rss")" MiB
 	fi
-	read -r rss guest own gsize <<<"$L2_MEM"
-	echo "[bench-$vmm-$run] smaps: rss ${rss}kB, guest-RAM mapping ${gsize}kB (rss ${guest}kB), own ${own}kB"
-	if [ "$gsize" -lt $((512 * 1024 * 9 / 10)) ]; then
-		echo "[bench-$vmm-$run] warning: largest anonymous mapping is ${gsize}kB, not ~512M of guest RAM"
-	fi
-	bench own_mib "$vmm" "$(awk -v k="$own" 'BEGIN { printf "%.1f", k / 1024 }')" MiB
-	bench rss_mib "$vmm" "$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')" MiB
 }
 
+measure_user() { # measure_user VMM RUN
+	local vmm=$1 t=bench-user-$1-$2 pid rss guest own gsize x
+	L2_SAMPLE_MEM=1 l2_bg "$t" "$vmm" "${base[@]}" -m 512M -smp 2 \
+		-append "$L2_APPEND lab.action=net,pingtest,iperf3-server lab.iperf3_sessions=0 lab.iperf3_wait=90 lab.ping_target=10.0.2.2" \
+		-netdev "user,id=n0,hostfwd=tcp::5201-:5201,hostfwd=udp::5201-:5201" -device e1000,netdev=n0
+	if l2_wait "$t" 'L2-IPERF3-UP|L2-NET FAIL' "$LAB_L2_TIMEOUT" && [ -n "$(logline "$t" L2-IPERF3-UP)" ] && pid=$(l2_vmm_pid "$t"); then
+		sleep 0.5
+		iperf_row "$vmm" "$pid" iperf3_user_g2h_mbit cpu_s_per_gb_user 127.0.0.1 -R
+		iperf_row "$vmm" "$pid" iperf3_user_h2g_mbit "" 127.0.0.1
+		if x=$(smaps_own "$pid" 2>/dev/null); then
+			read -r rss guest own gsize <<<"$x"
+			bench own_net_mib "$vmm" "$(mib "$own")" MiB
+		else
+			bench own_net_mib "$vmm" FAIL MiB
+		fi
+	else
+		for x in iperf3_user_g2h_mbit:Mbit/s cpu_s_per_gb_user:s/GB iperf3_user_h2g_mbit:Mbit/s own_net_mib:MiB; do
+			bench "${x%%:*}" "$vmm" FAIL "${x#*:}"
+		done
+	fi
+	l2_stop "$t"
+	l2_join "$t"
+	x=$(l2_time "$t" L2-INIT-OK)
+	bench boot_s "$vmm" "${x:-FAIL}" s
+	x=$(l2_time "$t" L2-NET_OK)
+	bench dhcp_s "$vmm" "${x:-FAIL}" s
+	if [ -s "/tmp/l2-$t.mem" ]; then
+		read -r rss guest own gsize <"/tmp/l2-$t.mem"
+		echo "[$t] smaps at init: rss ${rss}kB, guest-RAM mapping ${gsize}kB (rss ${guest}kB), own ${own}kB"
+		bench own_mib "$vmm" "$(mib "$own")" MiB
+		bench rss_mib "$vmm" "$(mib "$rss")" MiB
+	else
+		bench own_mib "$vmm" FAIL MiB
+		bench rss_mib "$vmm" FAIL MiB
+	fi
+	ping_rows "$vmm" "$t" user
+}
+
+measure_tap() { # measure_tap VMM RUN
+	local vmm=$1 t=bench-tap-$1-$2 pid x
+	lab_bridge
+	l2_bg "$t" "$vmm" "${base[@]}" -m 256M -smp 1 \
+		-append "$L2_APPEND lab.action=static,pingtest,iperf3-server lab.ip=192.168.11.2/24 lab.iperf3_sessions=0 lab.iperf3_wait=90 lab.ping_target=192.168.11.33" \
+		-netdev tap,id=n0,ifname=tap1,script=no,downscript=no -device e1000,netdev=n0,mac=52:55:00:d1:55:02
+	if l2_wait "$t" 'L2-IPERF3-UP|L2-STATIC FAIL' "$LAB_L2_TIMEOUT" && [ -n "$(logline "$t" L2-IPERF3-UP)" ] && pid=$(l2_vmm_pid "$t"); then
+		sleep 0.5
+		iperf_row "$vmm" "$pid" iperf3_tap_g2h_mbit cpu_s_per_gb_tap 192.168.11.2 -R
+		iperf_row "$vmm" "$pid" iperf3_tap_h2g_mbit "" 192.168.11.2
+		iperf_row "$vmm" "$pid" udp64_tap_mbit "" 192.168.11.2 -R -u -l 64 -b 0
+		if [ -n "${PPS:-}" ] && [ "$PPS" != 0 ]; then
+			bench udp64_tap_kpps "$vmm" "$(awk -v p="$PPS" 'BEGIN { printf "%.2f", p / 1000 }')" kpps
+		else
+			bench udp64_tap_kpps "$vmm" FAIL kpps
+		fi
+	else
+		for x in iperf3_tap_g2h_mbit:Mbit/s cpu_s_per_gb_tap:s/GB iperf3_tap_h2g_mbit:Mbit/s udp64_tap_kpps:kpps; do
+			bench "${x%%:*}" "$vmm" FAIL "${x#*:}"
+		done
+	fi
+	l2_stop "$t"
+	l2_join "$t"
+	ping_rows "$vmm" "$t" tap
+}
+
+measure_stream() { # measure_stream VMM RUN: VM A (iperf3 server) <-stream-> VM B (client)
+	local vmm=$1 ta=bench-sa-$1-$2 tb=bench-sb-$1-$2 sock=/tmp/bench-st-$1-$2.sock l
+	rm -f "$sock"
+	l2_bg "$ta" "$vmm" "${base[@]}" -m 256M -smp 1 \
+		-append "$L2_APPEND lab.action=static,iperf3-server lab.ip=10.9.0.1/24 lab.iperf3_wait=60" \
+		-netdev "stream,id=n0,server=on,addr.type=unix,addr.path=$sock" -device e1000,netdev=n0,mac=52:54:00:aa:00:01
+	wait_file "$sock" 30
+	l2_run "$tb" "$vmm" "${base[@]}" -m 256M -smp 1 \
+		-append "$L2_APPEND lab.action=static,peer,iperf3-client lab.ip=10.9.0.2/24 lab.peer=10.9.0.1 lab.iperf3_server=10.9.0.1 lab.iperf3_secs=4" \
+		-netdev "stream,id=n0,server=off,addr.type=unix,addr.path=$sock" -device e1000,netdev=n0,mac=52:54:00:aa:00:02
+	l2_stop "$ta"
+	l2_join "$ta"
+	l=$(sed -n 's/^L2-IPERF3 mbit=\([0-9.]*\).*/\1/p' "/tmp/l2-$tb.log" | head -n1)
+	bench iperf3_stream_mbit "$vmm" "${l:-FAIL}" Mbit/s
+}
+
+# Warm-up: one boot of each VMM (skiff's kernel cache, the lab host's page cache).
+for vmm in "$a" "$b"; do
+	l2_run "bench-warmup-$vmm" "$vmm" "${base[@]}" -m 256M -append "$L2_APPEND lab.action=poweroff"
+done
 for ((r = 1; r <= rounds; r++)); do
 	i=0
 	for vmm in "$a" "$b" "$b" "$a"; do
 		i=$((i + 1))
-		measure_boot "$vmm" "$r$i"
+		if [ "$net" = 1 ]; then
+			measure_user "$vmm" "$r$i"
+			measure_tap "$vmm" "$r$i"
+			measure_stream "$vmm" "$r$i"
+		else
+			measure_boot_only "$vmm" "$r$i"
+		fi
 	done
 	# bench/run.sh only counts complete rounds (a hung lab host must not unbalance A and B).
 	echo "LAB-BENCH-ROUND-DONE $r"

@@ -20,10 +20,15 @@ result() { # result TEST PASS|FAIL DETAIL...
 now() { local u; read -r u _ </proc/uptime; echo "$u"; }
 
 # vmm_prefix VMM: set VMM_PREFIX to the command that starts VMM (qemu|skiff|/path/to/binary).
-# QEMU gets what it needs inside the lab (firmware dir, no VGA, no default NIC); skiff nothing.
+# QEMU gets what it needs inside the lab (firmware dir, no VGA, no NIC option ROMs: the lab has
+# no iPXE, and no default NIC unless L2_DEFAULT_NIC=1); skiff nothing.
 vmm_prefix() {
 	case "$1" in
-	qemu) VMM_PREFIX=(qemu-system-x86_64 -L "$LAB_FW" -vga none -nic none) ;;
+	qemu)
+		VMM_PREFIX=(qemu-system-x86_64 -L "$LAB_FW" -vga none -global e1000.romfile=
+			-global virtio-net-pci.romfile=)
+		[ "${L2_DEFAULT_NIC:-0}" = 1 ] || VMM_PREFIX+=(-nic none)
+		;;
 	skiff) VMM_PREFIX=(skiff) ;;
 	*) VMM_PREFIX=("$1") ;;
 	esac
@@ -78,6 +83,8 @@ smaps_own() {
 #   L2_SECS       wall seconds from start to exit
 #   L2_INIT_SECS  seconds from start to the guest's L2-INIT-OK line ("" if never seen)
 #   L2_LOG        the log file
+# and records when each kind of "L2-..." line first appeared (l2_time KEY after the run; the
+# timeout process's pid is in /tmp/l2-TAG.pid while it runs: l2_stop TAG ends the VMM).
 #   L2_MEM        "rss_kb guest_kb own_kb guest_size_kb" sampled from /proc/PID/smaps right
 #                 after L2-INIT-OK when L2_SAMPLE_MEM=1 (else "")
 l2_run() {
@@ -87,7 +94,7 @@ l2_run() {
 	L2_LOG=/tmp/l2-$tag.log
 	L2_RC=127 L2_SECS=0 L2_INIT_SECS="" L2_MEM=""
 	local fifo=/tmp/l2-$tag.fifo mark=/tmp/l2-$tag.mark notify t0 t1 tpid awkpid vpid ev
-	rm -f "$fifo" "$mark" "$L2_LOG"
+	rm -f "$fifo" "$mark" "$L2_LOG" "/tmp/l2-$tag.times" "/tmp/l2-$tag.pid" "/tmp/l2-$tag.mem"
 	if ! have_vmm "$vmm"; then
 		echo "[$tag] no VMM binary: ${VMM_PREFIX[0]}" | tee "$L2_LOG"
 		return 0
@@ -103,13 +110,26 @@ l2_run() {
 		rm -f "$notify"
 		mkfifo "$notify"
 	fi
-	awk -v tag="$tag" -v logf="$L2_LOG" -v mark="$mark" -v t0="$t0" -v notify="$notify" '
+	awk -v tag="$tag" -v logf="$L2_LOG" -v mark="$mark" -v t0="$t0" -v notify="$notify" \
+		-v times="/tmp/l2-$tag.times" '
 	{
 		sub(/\r+$/, "")
 		print > logf
 		fflush(logf)
 		print "[" tag "] " $0
 		fflush()
+		if (match($0, /^L2-[A-Z0-9-]+( [A-Z]+)?/)) {
+			k = substr($0, 1, RLENGTH)
+			gsub(/ /, "_", k)
+			if (!(k in when)) {
+				getline up < "/proc/uptime"
+				close("/proc/uptime")
+				split(up, a, " ")
+				when[k] = 1
+				printf "%s %.2f\n", k, a[1] - t0 >> times
+				fflush(times)
+			}
+		}
 		if (!seen && /L2-INIT-OK/) {
 			seen = 1
 			getline up < "/proc/uptime"
@@ -121,13 +141,15 @@ l2_run() {
 	}
 	END { if (notify != "" && !seen) { print "end" > notify; close(notify) } }' <"$fifo" &
 	awkpid=$!
-	timeout -k 5 "$LAB_L2_TIMEOUT" "${VMM_PREFIX[@]}" "$@" </dev/null >"$fifo" 2>&1 &
+	timeout -k 5 "${L2_TIMEOUT:-$LAB_L2_TIMEOUT}" "${VMM_PREFIX[@]}" "$@" </dev/null >"$fifo" 2>&1 &
 	tpid=$!
+	echo "$tpid" >"/tmp/l2-$tag.pid"
 	if [ -n "$notify" ]; then
 		read -r ev <"$notify"
 		if [ "$ev" = init ] && vpid=$(child_pid "$tpid"); then
 			# shellcheck disable=SC2034
 			L2_MEM=$(smaps_own "$vpid" 2>/dev/null)
+			echo "$L2_MEM" >"/tmp/l2-$tag.mem"
 		fi
 		rm -f "$notify"
 	fi
@@ -138,8 +160,66 @@ l2_run() {
 	rm -f "$fifo"
 	L2_SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
 	[ -e "$mark" ] && L2_INIT_SECS=$(cat "$mark")
+	rm -f "/tmp/l2-$tag.pid"
 	echo "[$tag] exit status $L2_RC after ${L2_SECS}s (init marker after ${L2_INIT_SECS:-never}s)"
 	return 0
+}
+
+# l2_time TAG KEY: seconds from the VMM's start to the first "KEY" line of run TAG, where KEY
+# is a line's first word plus its second when that is upper case, spaces as _ ("L2-NET_OK").
+l2_time() { awk -v k="$2" '$1 == k { print $2; exit }' "/tmp/l2-$1.times" 2>/dev/null; }
+
+# l2_bg TAG VMM ARGS...: l2_run in the background; its exit status goes to /tmp/l2-TAG.rc.
+# Then: l2_wait TAG REGEX SECS (until the log has a line matching REGEX: status 0, or the run
+# ended / SECS passed: 1), l2_stop TAG (SIGTERM to the VMM), l2_join TAG (wait; sets L2_LOG, L2_RC).
+declare -A L2_BG=()
+l2_bg() {
+	local tag=$1
+	rm -f "/tmp/l2-$tag.rc" "/tmp/l2-$tag.log"
+	(
+		l2_run "$@"
+		echo "$L2_RC" >"/tmp/l2-$tag.rc"
+	) &
+	L2_BG[$tag]=$!
+}
+l2_wait() {
+	local tag=$1 re=$2 secs=$3 i
+	for ((i = 0; i < secs * 4; i++)); do
+		grep -qE -- "$re" "/tmp/l2-$tag.log" 2>/dev/null && return 0
+		[ -e "/tmp/l2-$tag.rc" ] && { grep -qE -- "$re" "/tmp/l2-$tag.log" 2>/dev/null; return; }
+		sleep 0.25
+	done
+	return 1
+}
+l2_stop() {
+	local p
+	p=$(cat "/tmp/l2-$1.pid" 2>/dev/null) || return 0
+	kill "$p" 2>/dev/null || true
+}
+l2_join() {
+	local tag=$1
+	[ -n "${L2_BG[$tag]:-}" ] && wait "${L2_BG[$tag]}" 2>/dev/null
+	L2_LOG=/tmp/l2-$tag.log
+	L2_RC=$(cat "/tmp/l2-$tag.rc" 2>/dev/null || echo '?')
+}
+
+# logline TAG REGEX: the first line of run TAG's log matching REGEX (extended), or "".
+logline() { grep -m1 -E -- "$2" "/tmp/l2-$1.log" 2>/dev/null || true; }
+
+# vmm_stat_cpu PID: utime+stime of PID in seconds (from /proc/PID/stat).
+vmm_stat_cpu() {
+	local stat f hz
+	read -r stat <"/proc/$1/stat" 2>/dev/null || return 1
+	read -r -a f <<<"${stat##*) }"
+	hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
+	awk -v u="${f[11]}" -v s="${f[12]}" -v hz="$hz" 'BEGIN { printf "%.2f\n", (u + s) / hz }'
+}
+
+# l2_vmm_pid TAG: the VMM's pid of a running l2_run (the child of its timeout process).
+l2_vmm_pid() {
+	local p
+	p=$(cat "/tmp/l2-$1.pid" 2>/dev/null) || return 1
+	child_pid "$p"
 }
 
 # fact KEY: the value the guest reported as "L2-FACT KEY=VALUE" in the last l2_run.
@@ -155,4 +235,42 @@ why() {
 	124 | 137) echo "timed out after ${LAB_L2_TIMEOUT}s; last line: ${last:-<no output>}" ;;
 	*) echo "exit status $L2_RC; last line: ${last:-<no output>}" ;;
 	esac
+}
+
+# lab_bridge: the seed notes' network in the lab host: bridge br1 192.168.11.33/24 (no STP,
+# no forward delay) with the persistent taps tap0 and tap1 enslaved and up. Idempotent.
+lab_bridge() {
+	local t
+	if ! /bin/ip link show br1 >/dev/null 2>&1; then
+		/bin/ip link add br1 type bridge forward_delay 0
+		/bin/ip addr add 192.168.11.33/24 dev br1
+		/bin/ip link set br1 up
+	fi
+	for t in tap0 tap1; do
+		/bin/ip link show "$t" >/dev/null 2>&1 && continue
+		/bin/ip tuntap add dev "$t" mode tap
+		/bin/ip link set "$t" master br1
+		/bin/ip link set "$t" up
+	done
+}
+
+# wait_tcp_listen PORT SECS: until something listens on TCP PORT (from /proc/net/tcp{,6}).
+wait_tcp_listen() {
+	local hex i
+	hex=$(printf ':%04X ' "$1")
+	for ((i = 0; i < $2 * 4; i++)); do
+		cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk -v h="$hex" '$2 ~ h"$" || index($2 " ", h) { if ($4 == "0A") f = 1 } END { exit !f }' && return 0
+		sleep 0.25
+	done
+	return 1
+}
+
+# wait_file PATH SECS: until PATH exists.
+wait_file() {
+	local i
+	for ((i = 0; i < $2 * 4; i++)); do
+		[ -e "$1" ] && return 0
+		sleep 0.25
+	done
+	return 1
 }

@@ -1,18 +1,29 @@
 #!/bin/sh
-# Bring up eth0 with DHCP: load the NIC drivers, udhcpc, show the driver and address.
+# Bring up the NICs lab.net_ifs (comma list, default eth0) with DHCP: load the NIC drivers,
+# udhcpc on each, show the driver (eth0: "L2-ETHTOOL ...", others "L2-ETHTOOL-ethN ...") and
+# the lease ("L2-DHCP ethN ip=... router=... dns=..."). "L2-NET OK ADDRS" when all got one.
+ifs=eth0
+# shellcheck disable=SC2013
+for arg in $(cat /proc/cmdline); do
+	case "$arg" in lab.net_ifs=*) ifs=$(echo "${arg#lab.net_ifs=}" | tr ',' ' ') ;; esac
+done
 for m in e1000 virtio_pci virtio_net; do modprobe "$m" 2>/dev/null; done
-i=0
-while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-if [ ! -e /sys/class/net/eth0 ]; then
-	echo "L2-NET FAIL no eth0"
-	exit 1
-fi
 ifconfig lo 127.0.0.1 up
-ifconfig eth0 up
-ethtool -i eth0 | sed 's/^/L2-ETHTOOL /'
-if udhcpc -i eth0 -n -q -t 5 -T 2; then
-	echo "L2-NET OK $(ip -4 addr show eth0 | awk '/inet /{print $2}')"
-else
-	echo "L2-NET FAIL dhcp"
-	exit 1
-fi
+addrs=""
+for ifc in $ifs; do
+	i=0
+	while [ ! -e "/sys/class/net/$ifc" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	if [ ! -e "/sys/class/net/$ifc" ]; then
+		echo "L2-NET FAIL no $ifc ($(ls /sys/class/net | tr '\n' ' '))"
+		exit 1
+	fi
+	ifconfig "$ifc" up
+	if [ "$ifc" = eth0 ]; then p="L2-ETHTOOL "; else p="L2-ETHTOOL-$ifc "; fi
+	ethtool -i "$ifc" | sed "s/^/$p/"
+	if ! udhcpc -i "$ifc" -n -q -t 5 -T 2; then
+		echo "L2-NET FAIL dhcp $ifc"
+		exit 1
+	fi
+	addrs="$addrs $ifc=$(ip -4 addr show "$ifc" | awk '/inet /{print $2}')"
+done
+echo "L2-NET OK${addrs}"

@@ -1,0 +1,188 @@
+#!/bin/bash
+# netbridge [PART...]: "Networking part 2": tap, bridge, socket, stream backends with e1000.
+# PARTs (default all): bridge script socket stream xvmm passt.
+#   bridge  the seed notes: br1 192.168.11.33/24 with persistent tap0/tap1; skiff VM1 on tap1
+#           (52:55:00:d1:55:02, 192.168.11.2) pings the lab host; skiff VM2 on tap0
+#           (52:55:00:d1:55:01, 192.168.11.1) pings VM1; the lab host pings both. QEMU on tap1
+#           pinging the lab host is the lab's self-check.
+#           Tests: bridge-vm-host-skiff, bridge-vm-vm-skiff, bridge-host-vms-skiff, bridge-vm-host-qemu
+#   script  script= gets the interface name and enslaves the tap to br1 (the guest pings the lab
+#           host through it); downscript= runs when the VMM exits (its file appears only then).
+#           Tests: tap-script-VMM, tap-downscript-VMM (skiff, qemu)
+#   socket  two skiff VMs over -netdev socket,listen=:12345 / connect=127.0.0.1:12345 ping each
+#           other. Test: socket-ping-skiff
+#   stream  two skiff VMs over -netdev stream (unix socket, server=on / server=off) ping each
+#           other. Test: stream-ping-skiff
+#   xvmm    skiff and QEMU connected by -netdev stream (skiff server, QEMU client) and by
+#           -netdev socket (QEMU listens, skiff connects): ping both ways and iperf3 (skiff
+#           client, QEMU server). Tests: xvmm-{stream,socket}-{ping,iperf3}
+#   passt   skiff on passt's unix socket (-netdev stream,addr.type=unix,addr.path=...) gets a
+#           DHCP lease from passt. Test: passt-dhcp-skiff (skipped with the reason when no passt)
+# shellcheck source=tests/lab/scenarios/lib.sh
+. "$(dirname "$0")/lib.sh"
+parts=${*:-bridge script socket stream xvmm passt}
+base=(-enable-kvm -m 256M -smp 1 -kernel "$LAB_KERNEL" -initrd "$LAB_INITRD" -nographic)
+lab_bridge
+has() { [[ " $parts " == *" $1 "* ]]; }
+
+# e1000dev VMM MAC: the -device value for netdev n0.
+e1000dev() { echo "e1000,netdev=n0,mac=$2"; }
+
+# pinged TAG IP: "OK ..." when run TAG's guest pinged IP, else the reason.
+pinged() {
+	local l
+	l=$(logline "$1" "^L2-PING $2 ")
+	if [[ $l == "L2-PING $2 OK"* ]]; then echo "OK ${l#L2-PING $2 OK }"; else echo "${l:-no L2-PING $2 line ($(logline "$1" 'L2-STATIC|L2-INIT-OK' | head -c 80))}"; fi
+}
+
+# pair TAGA VMMA ARGSA TAGB VMMB ARGSB: used via arrays A_ARGS/B_ARGS; guests run ACTS_A/ACTS_B.
+if has bridge; then
+	a=bridge-vm1-skiff b=bridge-vm2-skiff
+	l2_bg $a skiff "${base[@]}" -append "$L2_APPEND lab.action=static,peer,sleep:90 lab.ip=192.168.11.2/24 lab.peer=192.168.11.33" \
+		-netdev tap,id=tap1,ifname=tap1,script=no,downscript=no,vhost=off -device e1000,id=e0,netdev=tap1,mac=52:55:00:d1:55:02
+	l2_bg $b skiff "${base[@]}" -append "$L2_APPEND lab.action=static,peer,sleep:90 lab.ip=192.168.11.1/24 lab.peer=192.168.11.2,192.168.11.33" \
+		-netdev tap,id=tap0,ifname=tap0,script=no,downscript=no,vhost=off -device e1000,id=e0,netdev=tap0,mac=52:55:00:d1:55:01
+	hostping=""
+	if l2_wait $a 'L2-STATIC-UP|L2-STATIC FAIL' "$LAB_L2_TIMEOUT" && l2_wait $b 'L2-STATIC-UP|L2-STATIC FAIL' "$LAB_L2_TIMEOUT"; then
+		for ip in 192.168.11.2 192.168.11.1; do
+			out=$(ping -c 3 -W 10 "$ip" 2>&1 | grep -E 'transmitted')
+			echo "[bridge] lab host ping $ip: $out"
+			hostping="$hostping $ip: $out;"
+		done
+	fi
+	l2_wait $a '^L2-PING ' 45
+	l2_wait $b '^L2-PING 192.168.11.33' 45
+	l2_stop $a
+	l2_stop $b
+	l2_join $a
+	l2_join $b
+	r=$(pinged $a 192.168.11.33)
+	if [[ $r == OK* ]]; then result bridge-vm-host-skiff PASS "tap1 VM 192.168.11.2 -> 192.168.11.33: ${r#OK }"; else result bridge-vm-host-skiff FAIL "$r"; fi
+	r=$(pinged $b 192.168.11.2)
+	if [[ $r == OK* ]]; then result bridge-vm-vm-skiff PASS "tap0 VM 192.168.11.1 -> tap1 VM 192.168.11.2: ${r#OK }"; else result bridge-vm-vm-skiff FAIL "$r"; fi
+	n=$(grep -o ' 0% packet loss' <<<"$hostping" | wc -l)
+	if [ "$n" = 2 ]; then result bridge-host-vms-skiff PASS "lab host ->$hostping"; else result bridge-host-vms-skiff FAIL "lab host ->${hostping:- (VMs never came up)}"; fi
+
+	a=bridge-vm1-qemu
+	l2_run $a qemu "${base[@]}" -append "$L2_APPEND lab.action=static,peer lab.ip=192.168.11.2/24 lab.peer=192.168.11.33" \
+		-netdev tap,id=tap1,ifname=tap1,script=no,downscript=no,vhost=off -device e1000,id=e0,netdev=tap1,mac=52:55:00:d1:55:02
+	r=$(pinged $a 192.168.11.33)
+	if [[ $r == OK* ]]; then result bridge-vm-host-qemu PASS "QEMU on tap1 -> 192.168.11.33: ${r#OK }"; else result bridge-vm-host-qemu FAIL "$r"; fi
+fi
+
+if has script; then
+	for vmm in skiff qemu; do
+		d=/tmp/script-$vmm
+		rm -rf "$d"
+		mkdir -p "$d"
+		printf '#!/bin/sh\necho "$1" >%s/ifup.out\n/bin/ip link set "$1" master br1 up\n' "$d" >"$d/ifup.sh"
+		printf '#!/bin/sh\necho "$1" >%s/ifdown.out\n' "$d" >"$d/ifdown.sh"
+		chmod +x "$d/ifup.sh" "$d/ifdown.sh"
+		t=tap-script-$vmm
+		l2_bg $t $vmm "${base[@]}" -append "$L2_APPEND lab.action=static,peer lab.ip=192.168.11.5/24 lab.peer=192.168.11.33" \
+			-netdev "tap,id=n0,ifname=tapscr$vmm,script=$d/ifup.sh,downscript=$d/ifdown.sh" -device e1000,netdev=n0,mac=52:55:00:d1:55:05
+		early=""
+		l2_wait $t 'L2-STATIC-UP|L2-STATIC FAIL' "$LAB_L2_TIMEOUT" && [ -e "$d/ifdown.out" ] && early="downscript ran while the VM was running"
+		l2_join $t
+		up=$(cat "$d/ifup.out" 2>/dev/null)
+		r=$(pinged $t 192.168.11.33)
+		if [ "$up" = "tapscr$vmm" ] && [[ $r == OK* ]]; then
+			result "tap-script-$vmm" PASS "script got \$1=$up, enslaved it to br1; guest -> 192.168.11.33: ${r#OK }"
+		else
+			result "tap-script-$vmm" FAIL "script \$1='${up}' (want tapscr$vmm); guest ping: $r; $(logline $t 'script|tap' | head -c 120)"
+		fi
+		down=$(cat "$d/ifdown.out" 2>/dev/null)
+		if [ "$down" = "tapscr$vmm" ] && [ -z "$early" ]; then
+			result "tap-downscript-$vmm" PASS "downscript got \$1=$down after exit (status $L2_RC)"
+		else
+			result "tap-downscript-$vmm" FAIL "downscript file '${down}' after exit (status $L2_RC)${early:+; $early}"
+		fi
+	done
+fi
+
+# vmpair NAME TEST VMMA NETA VMMB NETB [IPERF]: VM A (10.9.0.1) and VM B (10.9.0.2) ping each
+# other; with IPERF=1 B also runs iperf3 against A. B starts when READY_A (a command) succeeds.
+vmpair() {
+	local name=$1 test=$2 va=$3 na=$4 vb=$5 nb=$6 iperf=${7:-0} ra rb acts_a acts_b ta tb l
+	ta=$name-a-$va tb=$name-b-$vb
+	acts_a="static,peer,sleep:90" acts_b="static,peer,sleep:90"
+	[ "$iperf" = 1 ] && acts_a="static,peer,iperf3-server,sleep:30" acts_b="static,peer,iperf3-client"
+	l2_bg "$ta" "$va" "${base[@]}" -append "$L2_APPEND lab.action=$acts_a lab.ip=10.9.0.1/24 lab.peer=10.9.0.2" \
+		-netdev "$na" -device e1000,netdev=n0,mac=52:54:00:aa:00:01
+	if ! eval "$READY_A"; then
+		echo "[$name] A's socket never appeared ($READY_A)"
+	fi
+	l2_bg "$tb" "$vb" "${base[@]}" -append "$L2_APPEND lab.action=$acts_b lab.ip=10.9.0.2/24 lab.peer=10.9.0.1 lab.iperf3_server=10.9.0.1 lab.iperf3_secs=3" \
+		-netdev "$nb" -device e1000,netdev=n0,mac=52:54:00:aa:00:02
+	l2_wait "$ta" '^L2-PING ' 70
+	if [ "$iperf" = 1 ]; then l2_wait "$tb" '^L2-IPERF3 |^L2-PING .* FAIL' 70; else l2_wait "$tb" '^L2-PING ' 70; fi
+	l2_stop "$ta"
+	l2_stop "$tb"
+	l2_join "$ta"
+	l2_join "$tb"
+	ra=$(pinged "$ta" 10.9.0.2)
+	rb=$(pinged "$tb" 10.9.0.1)
+	if [[ $ra == OK* ]] && [[ $rb == OK* ]]; then
+		result "$test-ping" PASS "$va($na) <-> $vb($nb): A->B ${ra#OK }"
+	else
+		result "$test-ping" FAIL "$va($na) <-> $vb($nb): A->B: $ra; B->A: $rb"
+	fi
+	if [ "$iperf" = 1 ]; then
+		l=$(logline "$tb" '^L2-IPERF3 ')
+		if [[ $l == "L2-IPERF3 mbit="* ]]; then
+			result "$test-iperf3" PASS "$vb client -> $va server: ${l#L2-IPERF3 }"
+		else
+			result "$test-iperf3" FAIL "$vb client -> $va server: ${l:-no L2-IPERF3 line} $(logline "$tb" 'L2-IPERF3-OUT .*error' | head -c 100)"
+		fi
+	fi
+}
+
+if has socket; then
+	READY_A="wait_tcp_listen 12345 30"
+	vmpair socket socket skiff "socket,id=n0,listen=:12345" skiff "socket,id=n0,connect=127.0.0.1:12345"
+fi
+if has stream; then
+	rm -f /tmp/st-ss.sock
+	READY_A="wait_file /tmp/st-ss.sock 30"
+	vmpair stream stream skiff "stream,id=n0,server=on,addr.type=unix,addr.path=/tmp/st-ss.sock" \
+		skiff "stream,id=n0,server=off,addr.type=unix,addr.path=/tmp/st-ss.sock"
+fi
+if has xvmm; then
+	# QEMU is A (iperf3 server), skiff is B (client)
+	rm -f /tmp/st-x.sock
+	READY_A="wait_file /tmp/st-x.sock 30"
+	vmpair xstream xvmm-stream qemu "stream,id=n0,server=on,addr.type=unix,addr.path=/tmp/st-x.sock" \
+		skiff "stream,id=n0,server=off,addr.type=unix,addr.path=/tmp/st-x.sock" 1
+	READY_A="wait_tcp_listen 12346 30"
+	vmpair xsocket xvmm-socket qemu "socket,id=n0,listen=:12346" skiff "socket,id=n0,connect=127.0.0.1:12346" 1
+fi
+
+if has passt; then
+	if ! command -v passt >/dev/null; then
+		result passt-dhcp-skiff SKIP "no passt in the lab (Debian package passt; tests/lab/deps.sh installs it)"
+	else
+		# passt copies the addresses of the interface with the default route: a veth pair.
+		if ! /bin/ip link show vpa >/dev/null 2>&1; then
+			/bin/ip link add vpa type veth peer name vpb
+			/bin/ip addr add 192.168.12.1/24 dev vpa
+			/bin/ip link set vpa up
+			/bin/ip link set vpb up
+			/bin/ip route add default via 192.168.12.254 dev vpa 2>/dev/null
+		fi
+		rm -f /tmp/passt.sock /tmp/passt.log
+		passt -f -e -1 -q -s /tmp/passt.sock -m 1500 -i vpa >/tmp/passt.log 2>&1 &
+		ppid=$!
+		wait_file /tmp/passt.sock 15
+		t=passt-skiff
+		l2_run $t skiff "${base[@]}" -append "$L2_APPEND lab.action=net" \
+			-netdev stream,id=n0,server=off,addr.type=unix,addr.path=/tmp/passt.sock -device e1000,netdev=n0
+		kill $ppid 2>/dev/null
+		wait $ppid 2>/dev/null
+		l=$(logline $t '^L2-DHCP eth0')
+		if [ -n "$l" ] && [[ $(logline $t '^L2-NET ') == "L2-NET OK"* ]]; then
+			result passt-dhcp-skiff PASS "lease from passt over -netdev stream: ${l#L2-DHCP }"
+		else
+			result passt-dhcp-skiff FAIL "$(logline $t '^L2-NET ' || why); passt: $(tail -n 3 /tmp/passt.log | tr '\n' ' ' | head -c 200)"
+		fi
+	fi
+fi
