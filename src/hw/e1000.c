@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/keyval.h"
 #include "hw/e1000.h"
 #include "hw/e1000_regs.h"
 #include "util/event_loop.h"
@@ -1507,13 +1508,9 @@ static int e1000_parse_opts(struct e1000 *s, const struct nic_config *cfg)
 	for (size_t i = 0; i < cfg->opts.n; i++) {
 		struct kv *kv = &cfg->opts.items[i];
 		if (!strcmp(kv->key, "mitigation")) {
-			const char *v = kv->value ? kv->value : "on";
 			kv->used = true;
-			if (!strcmp(v, "on") || !strcmp(v, "yes") || !strcmp(v, "true"))
-				s->mitigation = true;
-			else if (!strcmp(v, "off") || !strcmp(v, "no") || !strcmp(v, "false"))
-				s->mitigation = false;
-			else {
+			/* A bare "mitigation" means on, as QEMU's device properties. */
+			if (kv->value && parse_bool(kv->value, &s->mitigation) < 0) {
 				error_report("Parameter 'mitigation' expects 'on' or 'off'");
 				return -1;
 			}

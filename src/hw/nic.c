@@ -29,6 +29,32 @@ static int nic_pick_slot(struct pci_bus *pbus)
 	return -1;
 }
 
+/* Properties every PCI NIC takes in QEMU, handled once here; the devices
+ * validate only their own (and reject what is left unused). */
+static int nic_common_props(const struct nic_config *nic)
+{
+	for (size_t i = 0; i < nic->opts.n; i++) {
+		struct kv *kv = &nic->opts.items[i];
+
+		if (!strcmp(kv->key, "romfile")) {
+			/* No firmware runs option ROMs here (direct kernel boot). */
+			kv->used = true;
+			if (kv->value && *kv->value)
+				warn_report("-device %s,romfile=%s: ignored: skiff boots the kernel "
+					    "directly and runs no option ROM", nic->model, kv->value);
+		} else if (!strcmp(kv->key, "bus")) {
+			kv->used = true;
+			if (!kv->value || strcmp(kv->value, "pci.0")) {
+				error_report("-device %s,bus=%s: Bus '%s' not found (the only bus is pci.0)",
+					     nic->model, kv->value ? kv->value : "",
+					     kv->value ? kv->value : "");
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
 int nic_create_all(struct pci_bus *pbus, struct skiff_config *cfg)
 {
 	for (size_t i = 0; i < cfg->nr_nics; i++) {
@@ -48,6 +74,8 @@ int nic_create_all(struct pci_bus *pbus, struct skiff_config *cfg)
 				return -1;
 			}
 		}
+		if (nic_common_props(&nic) < 0)
+			return -1;
 		if (nic.slot < 0)
 			nic.slot = nic_pick_slot(pbus);
 		if (!strcmp(nic.model, "e1000")) {

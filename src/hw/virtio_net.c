@@ -5,6 +5,7 @@
  * Offloads are offered only with such a backend, which then does the work;
  * without one the guest sends and gets plain frames (a checksum request that
  * gets through anyway is completed in software). */
+#include "cli/keyval.h"
 #include "hw/virtio_net.h"
 
 #include <stdlib.h>
@@ -420,13 +421,14 @@ void virtio_net_reset(struct virtio_net *s)
 	virtio_pci_reset(&s->vp);
 }
 
+/* A bare "key" means key=on, as QEMU's device properties. */
 static int vn_parse_bool(const char *key, const char *v, bool *out)
 {
-	if (!v || !strcmp(v, "on") || !strcmp(v, "yes") || !strcmp(v, "true"))
+	if (!v) {
 		*out = true;
-	else if (!strcmp(v, "off") || !strcmp(v, "no") || !strcmp(v, "false"))
-		*out = false;
-	else {
+		return 0;
+	}
+	if (parse_bool(v, out) < 0) {
 		error_report("Parameter '%s' expects 'on' or 'off'", key);
 		return -1;
 	}
@@ -442,19 +444,6 @@ static int parse_opts(struct virtio_net *s, const struct nic_config *cfg)
 			kv->used = true;
 			if (vn_parse_bool(kv->key, kv->value, &s->mrg_rxbuf) < 0)
 				return -1;
-		} else if (!strcmp(kv->key, "romfile")) {
-			/* No option ROMs here; romfile= (empty, as the lab's QEMU runs use) is fine. */
-			kv->used = true;
-			if (kv->value && *kv->value) {
-				error_report("virtio-net-pci: option ROMs are not supported (use romfile=)");
-				return -1;
-			}
-		} else if (!strcmp(kv->key, "bus")) {
-			kv->used = true;
-			if (!kv->value || strcmp(kv->value, "pci.0")) {
-				error_report("Bus '%s' not found", kv->value ? kv->value : "");
-				return -1;
-			}
 		} else if (!strcmp(kv->key, "vectors")) {
 			/* MSI-X vectors: no MSI-X here, so any count means INTx. */
 			char *end;

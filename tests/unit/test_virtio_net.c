@@ -972,21 +972,7 @@ static void test_create_errors(void **state)
 	assert_null(virtio_net_create(&pbus, &cfg, NULL));
 	cfg.opts.items = &kv2;
 	assert_null(virtio_net_create(&pbus, &cfg, NULL));
-	kv2.key = "romfile";
-	kv2.value = "efi-virtio.rom";
-	assert_null(virtio_net_create(&pbus, &cfg, NULL));
-	kv2.key = "bus";
-	kv2.value = "pci.1";
-	assert_null(virtio_net_create(&pbus, &cfg, NULL));
-	kv2.value = "pci.0";
-	v = virtio_net_create(&pbus, &cfg, NULL);
-	assert_non_null(v);
-	virtio_net_destroy(v);
-	kv2.key = "romfile";
-	kv2.value = "";
-	v = virtio_net_create(&pbus, &cfg, NULL);
-	assert_non_null(v);
-	virtio_net_destroy(v);
+	/* romfile= and bus= are the NIC layer's (hw/nic.c), not the device's. */
 	kv2.key = "vectors";
 	kv2.value = "x";
 	assert_null(virtio_net_create(&pbus, &cfg, NULL));
@@ -998,7 +984,7 @@ static void test_create_errors(void **state)
 	cfg.has_mac = false;
 	v = virtio_net_create(&pbus, &cfg, NULL);   /* unconnected, default MAC */
 	assert_non_null(v);
-	assert_int_equal(virtio_net_pci_dev(v)->slot, 4);
+	assert_int_equal(virtio_net_pci_dev(v)->slot, 2);   /* slots stay taken after destroy (no unplug) */
 	virtio_net_destroy(v);
 }
 
