@@ -103,7 +103,8 @@ fi
 # vmpair NAME TEST VMMA NETA VMMB NETB [IPERF]: VM A (10.9.0.1) and VM B (10.9.0.2) ping each
 # other; with IPERF=1 B also runs iperf3 against A. B starts when READY_A (a command) succeeds.
 vmpair() {
-	local name=$1 test=$2 va=$3 na=$4 vb=$5 nb=$6 iperf=${7:-0} ra rb acts_a acts_b ta tb l
+	local name=$1 test=$2 va=$3 na=$4 vb=$5 nb=$6 iperf=${7:-0} ra rb acts_a acts_b ta tb l sfx=""
+	[ "$va" = "$vb" ] && sfx=-$va
 	ta=$name-a-$va tb=$name-b-$vb
 	acts_a="static,peer,sleep:90" acts_b="static,peer,sleep:90"
 	[ "$iperf" = 1 ] && acts_a="static,peer,iperf3-server,sleep:30" acts_b="static,peer,iperf3-client"
@@ -114,6 +115,8 @@ vmpair() {
 	fi
 	l2_bg "$tb" "$vb" "${base[@]}" -append "$L2_APPEND lab.action=$acts_b lab.ip=10.9.0.2/24 lab.peer=10.9.0.1 lab.iperf3_server=10.9.0.1 lab.iperf3_secs=3" \
 		-netdev "$nb" -device e1000,netdev=n0,mac=52:54:00:aa:00:02
+	l2_wait "$tb" 'L2-STATIC-UP|L2-STATIC FAIL' "$LAB_L2_TIMEOUT"
+	echo "[$name] carrier: A $(logline "$ta" L2-STATIC-UP | grep -o 'carrier=.*'), B $(logline "$tb" L2-STATIC-UP | grep -o 'carrier=.*')"
 	l2_wait "$ta" '^L2-PING ' 70
 	if [ "$iperf" = 1 ]; then l2_wait "$tb" '^L2-IPERF3 |^L2-PING .* FAIL' 70; else l2_wait "$tb" '^L2-PING ' 70; fi
 	l2_stop "$ta"
@@ -123,9 +126,9 @@ vmpair() {
 	ra=$(pinged "$ta" 10.9.0.2)
 	rb=$(pinged "$tb" 10.9.0.1)
 	if [[ $ra == OK* ]] && [[ $rb == OK* ]]; then
-		result "$test-ping" PASS "$va($na) <-> $vb($nb): A->B ${ra#OK }"
+		result "$test-ping$sfx" PASS "$va($na) <-> $vb($nb): A->B ${ra#OK }"
 	else
-		result "$test-ping" FAIL "$va($na) <-> $vb($nb): A->B: $ra; B->A: $rb"
+		result "$test-ping$sfx" FAIL "$va($na) <-> $vb($nb): A->B: $ra; B->A: $rb"
 	fi
 	if [ "$iperf" = 1 ]; then
 		l=$(logline "$tb" '^L2-IPERF3 ')
