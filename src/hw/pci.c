@@ -1,5 +1,5 @@
-/* Conventional PCI on bus 0: config mechanism #1, BAR sizing/moves, INTx.
- * PCI Local Bus Specification 3.0 is cited as "PCI 3.0". */
+/* Conventional PCI on bus 0: config mechanism #1, BAR sizing/moves, INTx,
+ * MSI-X. PCI Local Bus Specification 3.0 is cited as "PCI 3.0". */
 #include "hw/pci.h"
 
 #include <string.h>
@@ -19,6 +19,11 @@ static inline void cfg_set32(uint8_t *cfg, unsigned off, uint32_t v)
 {
 	for (int i = 0; i < 4; i++)
 		cfg[off + i] = (uint8_t)(v >> (8 * i));
+}
+
+static inline uint16_t cfg_get16(const uint8_t *cfg, unsigned off)
+{
+	return (uint16_t)(cfg[off] | cfg[off + 1] << 8);
 }
 
 static inline uint32_t cfg_get32(const uint8_t *cfg, unsigned off)
@@ -47,6 +52,7 @@ void pci_dev_init(struct pci_dev *dev, const char *name, uint16_t vendor, uint16
 	dev->cfg_write = NULL;
 	dev->bus = NULL;
 	dev->irq_level = false;
+	memset(&dev->msix, 0, sizeof(dev->msix));
 	cfg_set16(dev->cfg, PCI_VENDOR_ID, vendor);
 	cfg_set16(dev->cfg, PCI_DEVICE_ID, device);
 	dev->cfg[PCI_REVISION_ID] = revision;
@@ -132,11 +138,16 @@ uint32_t pci_cfg_read(struct pci_dev *dev, unsigned off, unsigned len)
 }
 
 static void pci_update_irq(struct pci_dev *dev);
+static void msix_control_written(struct pci_dev *dev, uint16_t old);
 
 void pci_cfg_write(struct pci_dev *dev, unsigned off, unsigned len, uint32_t val)
 {
+	unsigned mctl = dev->msix.cap + PCI_MSIX_FLAGS;
+	uint16_t old_mctl;
+
 	if (off >= sizeof(dev->cfg) || len > sizeof(dev->cfg) - off)
 		return;
+	old_mctl = dev->msix.nvec ? cfg_get16(dev->cfg, mctl) : 0;
 	for (unsigned i = 0; i < len; i++) {
 		uint8_t m = dev->wmask[off + i];
 		uint8_t b = (uint8_t)(val >> (8 * i));
@@ -147,6 +158,8 @@ void pci_cfg_write(struct pci_dev *dev, unsigned off, unsigned len, uint32_t val
 		pci_update_mappings(dev);
 	if (off < PCI_COMMAND + 2 && off + len > PCI_COMMAND)
 		pci_update_irq(dev);
+	if (dev->msix.nvec && off < mctl + 2 && off + len > mctl)
+		msix_control_written(dev, old_mctl);
 	if (dev->cfg_write)
 		dev->cfg_write(dev, off, len);
 }
@@ -210,10 +223,18 @@ int pci_bus_init(struct pci_bus *pbus, struct bus *pio, struct bus *mmio,
 	pbus->mmio_end = mmio_end;
 	pbus->next_io = io_start;
 	pbus->io_end = io_end;
+	pbus->signal_msi = NULL;
+	pbus->msi_opaque = NULL;
 	if (bus_register(pio, CONFIG_ADDRESS_PORT, 4, pci_config_address_io, pbus, "pci-config-address") ||
 	    bus_register(pio, CONFIG_DATA_PORT, 4, pci_config_data_io, pbus, "pci-config-data"))
 		return -1;
 	return 0;
+}
+
+void pci_bus_set_msi(struct pci_bus *pbus, pci_msi_fn fn, void *opaque)
+{
+	pbus->signal_msi = fn;
+	pbus->msi_opaque = opaque;
 }
 
 static int pci_alloc(uint32_t *next, uint32_t end, uint32_t size, uint32_t *out)
@@ -279,7 +300,8 @@ int pci_bus_add(struct pci_bus *pbus, struct pci_dev *dev, int slot)
 static void pci_update_irq(struct pci_dev *dev)
 {
 	uint16_t cmd = dev->cfg[PCI_COMMAND] | dev->cfg[PCI_COMMAND + 1] << 8;
-	bool out = dev->irq_level && !(cmd & PCI_COMMAND_INTX_DISABLE);
+	/* With MSI-X enabled the function must not use INTx (PCI 3.0 6.8.2). */
+	bool out = dev->irq_level && !(cmd & PCI_COMMAND_INTX_DISABLE) && !pci_msix_enabled(dev);
 
 	/* STATUS.INTERRUPT reflects the device's internal state (PCI 3.0 6.2.3). */
 	if (dev->irq_level)
@@ -320,4 +342,174 @@ int pci_dma_write(struct pci_dev *dev, uint64_t gpa, const void *buf, size_t len
 	if (!pci_master(dev))
 		return -1;
 	return guest_mem_write(dev->bus->mem, gpa, buf, len);
+}
+
+/* ------------------------------------------------------------------ */
+/* MSI-X (PCI 3.0 6.8.2)                                                 */
+
+static inline uint32_t le32_at(const uint8_t *p)
+{
+	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint16_t msix_control(const struct pci_dev *dev)
+{
+	return cfg_get16(dev->cfg, dev->msix.cap + PCI_MSIX_FLAGS);
+}
+
+bool pci_msix_enabled(const struct pci_dev *dev)
+{
+	return dev->msix.nvec && (msix_control(dev) & PCI_MSIX_FLAGS_ENABLE);
+}
+
+static bool msix_masked(const struct pci_dev *dev, unsigned v)
+{
+	return (msix_control(dev) & PCI_MSIX_FLAGS_MASKALL) ||
+	       (dev->msix.table[v * PCI_MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_CTRL] &
+		PCI_MSIX_ENTRY_CTRL_MASKBIT);
+}
+
+/* Send vector v's message. An MSI is a memory write by the function: it
+ * needs bus mastering, and we only let it reach the local APICs. */
+static void msix_send(struct pci_dev *dev, unsigned v)
+{
+	const uint8_t *e = dev->msix.table + v * PCI_MSIX_ENTRY_SIZE;
+	uint32_t lo = le32_at(e + PCI_MSIX_ENTRY_ADDR_LO), hi = le32_at(e + PCI_MSIX_ENTRY_ADDR_HI);
+	uint32_t data = le32_at(e + PCI_MSIX_ENTRY_DATA);
+	uint64_t addr = (uint64_t)hi << 32 | lo;
+
+	if (!(dev->cfg[PCI_COMMAND] & PCI_COMMAND_MASTER)) {
+		debug_report("%s: MSI-X vector %u with bus mastering off, dropped", dev->name, v);
+		return;
+	}
+	if (hi != 0 || (lo & PCI_MSI_ADDR_MASK) != PCI_MSI_ADDR_BASE) {
+		debug_report("%s: MSI-X vector %u: address 0x%llx is not in the APIC range "
+			     "0xfee00000-0xfeefffff, dropped", dev->name, v, (unsigned long long)addr);
+		return;
+	}
+	if (dev->bus && dev->bus->signal_msi)
+		dev->bus->signal_msi(dev->bus->msi_opaque, addr, data);
+}
+
+/* Deliver pending vectors that are no longer masked. */
+static void msix_flush_pending(struct pci_dev *dev)
+{
+	struct pci_msix *m = &dev->msix;
+
+	if (!pci_msix_enabled(dev))
+		return;
+	for (unsigned v = 0; v < m->nvec && m->pba; v++) {
+		if (!(m->pba >> v & 1) || msix_masked(dev, v))
+			continue;
+		m->pba &= ~(1ull << v);
+		msix_send(dev, v);
+	}
+}
+
+void pci_msix_notify(struct pci_dev *dev, unsigned vector)
+{
+	struct pci_msix *m = &dev->msix;
+
+	if (vector >= m->nvec || !pci_msix_enabled(dev))
+		return;
+	if (msix_masked(dev, vector)) {
+		m->pba |= 1ull << vector;
+		return;
+	}
+	msix_send(dev, vector);
+}
+
+static void msix_control_written(struct pci_dev *dev, uint16_t old)
+{
+	uint16_t now = msix_control(dev);
+
+	if ((now ^ old) & PCI_MSIX_FLAGS_ENABLE)
+		pci_update_irq(dev);   /* INTx off while enabled, back when disabled */
+	if ((now ^ old) & (PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL))
+		msix_flush_pending(dev);
+}
+
+void pci_msix_reset(struct pci_dev *dev)
+{
+	struct pci_msix *m = &dev->msix;
+	uint16_t old;
+
+	if (!m->nvec)
+		return;
+	old = msix_control(dev);
+	memset(m->table, 0, sizeof(m->table));
+	for (unsigned v = 0; v < m->nvec; v++)
+		m->table[v * PCI_MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_CTRL] = PCI_MSIX_ENTRY_CTRL_MASKBIT;
+	m->pba = 0;
+	cfg_set16(dev->cfg, m->cap + PCI_MSIX_FLAGS, (uint16_t)(m->nvec - 1));
+	if (old & PCI_MSIX_FLAGS_ENABLE)
+		pci_update_irq(dev);
+}
+
+/* Only naturally aligned dword and qword accesses are defined (PCI 3.0
+ * 6.8.2.9); others read as 0 and are not written. */
+void pci_msix_bar_access(void *opaque, uint64_t off, uint8_t *data, unsigned len, bool is_write)
+{
+	struct pci_dev *dev = opaque;
+	struct pci_msix *m = &dev->msix;
+	uint64_t tsize = (uint64_t)m->nvec * PCI_MSIX_ENTRY_SIZE;
+
+	if (!is_write && len <= 8)
+		memset(data, 0, len);
+	if ((len != 4 && len != 8) || (off & (len - 1)) || !m->nvec)
+		return;
+	if (off >= m->table_off && off - m->table_off < tsize) {
+		unsigned t = (unsigned)(off - m->table_off);
+		unsigned v = t / PCI_MSIX_ENTRY_SIZE;
+		uint8_t *e = m->table + v * PCI_MSIX_ENTRY_SIZE;
+		bool was_masked;
+
+		if (!is_write) {
+			memcpy(data, m->table + t, len);
+			return;
+		}
+		was_masked = msix_masked(dev, v);
+		memcpy(m->table + t, data, len);
+		/* Vector control: only the mask bit is implemented; the rest is reserved. */
+		e[PCI_MSIX_ENTRY_CTRL] &= PCI_MSIX_ENTRY_CTRL_MASKBIT;
+		e[PCI_MSIX_ENTRY_CTRL + 1] = e[PCI_MSIX_ENTRY_CTRL + 2] = e[PCI_MSIX_ENTRY_CTRL + 3] = 0;
+		if (was_masked && !msix_masked(dev, v))
+			msix_flush_pending(dev);
+	} else if (off >= m->pba_off && off - m->pba_off < 8) {
+		/* The PBA is read-only. */
+		if (!is_write)
+			bus_data_set(data, len, m->pba >> (8 * (off - m->pba_off)));
+	}
+}
+
+int pci_msix_init(struct pci_dev *dev, unsigned nvec, unsigned cap, int bar, uint32_t bar_size,
+		  uint32_t table_off, uint32_t pba_off)
+{
+	uint64_t tsize = (uint64_t)nvec * PCI_MSIX_ENTRY_SIZE;
+	struct pci_msix *m = &dev->msix;
+
+	if (nvec == 0 || nvec > PCI_MSIX_MAX_VECTORS || (cap & 3) || cap < 0x40 ||
+	    cap + PCI_MSIX_CAP_LEN > sizeof(dev->cfg) || bar < 0 || bar >= PCI_NUM_BARS ||
+	    dev->bar[bar].type != PCI_BAR_NONE || (table_off & 7) || (pba_off & 7) ||
+	    table_off + tsize > bar_size || (uint64_t)pba_off + 8 > bar_size ||
+	    (pba_off < table_off + tsize && table_off < (uint64_t)pba_off + 8) ||
+	    dev->cfg[cap] != 0 || dev->slot >= 0)
+		return -1;
+	if (pci_dev_add_bar(dev, bar, PCI_BAR_MMIO32, bar_size, pci_msix_bar_access, dev) < 0)
+		return -1;
+	m->nvec = nvec;
+	m->cap = cap;
+	m->bar = bar;
+	m->table_off = table_off;
+	m->pba_off = pba_off;
+	dev->cfg[cap] = PCI_CAP_ID_MSIX;
+	dev->cfg[cap + 1] = dev->cfg[PCI_CAPABILITY_LIST];
+	dev->cfg[PCI_CAPABILITY_LIST] = (uint8_t)cap;
+	dev->cfg[PCI_STATUS] |= PCI_STATUS_CAP_LIST;
+	cfg_set32(dev->cfg, cap + PCI_MSIX_TABLE, table_off | (uint32_t)bar);
+	cfg_set32(dev->cfg, cap + PCI_MSIX_PBA, pba_off | (uint32_t)bar);
+	/* Enable and function mask are the guest's; the table size is not. */
+	cfg_set16(dev->wmask, cap + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
+	pci_msix_reset(dev);
+	return 0;
 }

@@ -5,7 +5,13 @@
  * BARs with pci_dev_add_bar() and is plugged with pci_bus_add(). It raises
  * and lowers its INTx line with pci_set_irq(); it reaches guest RAM only
  * through pci_dma_read()/pci_dma_write(), which bounds-check every access and
- * honour the COMMAND register's bus-master bit. */
+ * honour the COMMAND register's bus-master bit.
+ *
+ * MSI-X (PCI 3.0 6.8.2): pci_msix_init() gives a device a capability and a
+ * BAR of its own holding the vector table and the pending bit array; the
+ * device signals a vector with pci_msix_notify(). While MSI-X is enabled the
+ * INTx line is held deasserted. Messages go out through the bus's signal_msi
+ * hook (pci_bus_set_msi()), only to the local APIC range 0xFEExxxxx. */
 #ifndef SKIFF_HW_PCI_H
 #define SKIFF_HW_PCI_H
 
@@ -41,6 +47,26 @@
 #define PCI_INTERRUPT_LINE   0x3c
 #define PCI_INTERRUPT_PIN    0x3d
 
+/* Capability IDs and the MSI-X capability (PCI 3.0 6.8.2). */
+#define PCI_CAP_ID_MSIX      0x11
+#define PCI_MSIX_FLAGS       2      /* message control, from the capability */
+#define  PCI_MSIX_FLAGS_QSIZE   0x07ff  /* table size - 1 */
+#define  PCI_MSIX_FLAGS_MASKALL 0x4000  /* function mask */
+#define  PCI_MSIX_FLAGS_ENABLE  0x8000
+#define PCI_MSIX_TABLE       4      /* table offset | BIR */
+#define PCI_MSIX_PBA         8      /* PBA offset | BIR */
+#define  PCI_MSIX_BIR_MASK      7
+#define PCI_MSIX_CAP_LEN     12
+#define PCI_MSIX_ENTRY_SIZE  16
+#define PCI_MSIX_ENTRY_ADDR_LO 0
+#define PCI_MSIX_ENTRY_ADDR_HI 4
+#define PCI_MSIX_ENTRY_DATA    8
+#define PCI_MSIX_ENTRY_CTRL    12
+#define  PCI_MSIX_ENTRY_CTRL_MASKBIT 1
+#define PCI_MSIX_MAX_VECTORS 64     /* ours; the PBA is one qword */
+#define PCI_MSI_ADDR_BASE    0xfee00000u   /* local APIC message window */
+#define PCI_MSI_ADDR_MASK    0xfff00000u
+
 #define PCI_NUM_BARS 6
 #define PCI_MAX_SLOTS 32
 
@@ -62,6 +88,16 @@ struct pci_dev;
  * effects); off/len describe the write, the new bytes are already in cfg[]. */
 typedef void (*pci_cfg_write_fn)(struct pci_dev *dev, unsigned off, unsigned len);
 
+/* MSI-X state; nvec == 0 means the device has no MSI-X capability. */
+struct pci_msix {
+	unsigned nvec;
+	unsigned cap;             /* capability offset in config space */
+	int bar;
+	uint32_t table_off, pba_off;
+	uint8_t table[PCI_MSIX_MAX_VECTORS * PCI_MSIX_ENTRY_SIZE];
+	uint64_t pba;             /* pending bits, bit n = vector n */
+};
+
 struct pci_dev {
 	uint8_t cfg[256];
 	uint8_t wmask[256];       /* bits the guest may write */
@@ -72,9 +108,12 @@ struct pci_dev {
 	bool irq_level;           /* current INTx level as the device drives it */
 	pci_cfg_write_fn cfg_write;
 	const char *name;
+	struct pci_msix msix;
 };
 
 typedef void (*pci_irq_fn)(void *opaque, unsigned gsi, int level);
+/* Deliver one MSI (address, data); 0 or -1. */
+typedef int (*pci_msi_fn)(void *opaque, uint64_t address, uint32_t data);
 
 struct pci_bus {
 	struct bus *pio;
@@ -82,6 +121,8 @@ struct pci_bus {
 	const struct guest_mem *mem;
 	pci_irq_fn set_irq;
 	void *irq_opaque;
+	pci_msi_fn signal_msi;    /* NULL: MSIs are dropped */
+	void *msi_opaque;
 	uint32_t config_address;  /* 0xCF8 latch */
 	struct pci_dev *slot[PCI_MAX_SLOTS];
 	uint32_t next_mmio;       /* BAR allocators (layout.h windows) */
@@ -95,6 +136,9 @@ struct pci_bus {
 int pci_bus_init(struct pci_bus *pbus, struct bus *pio, struct bus *mmio,
 		 const struct guest_mem *mem, pci_irq_fn set_irq, void *irq_opaque,
 		 uint32_t mmio_start, uint32_t mmio_end, uint32_t io_start, uint32_t io_end);
+
+/* Where MSI messages go (vm_create sets KVM_SIGNAL_MSI). */
+void pci_bus_set_msi(struct pci_bus *pbus, pci_msi_fn fn, void *opaque);
 
 /* INTA# of slot s is wired to this GSI (also what the ACPI _PRT says). */
 unsigned pci_slot_gsi(int slot);
@@ -111,6 +155,24 @@ int pci_bus_add(struct pci_bus *pbus, struct pci_dev *dev, int slot);
 
 /* Drive the INTx line (level-triggered; honours COMMAND.INTX_DISABLE). */
 void pci_set_irq(struct pci_dev *dev, bool level);
+
+/* Give dev an MSI-X capability at config offset cap (dword aligned, in
+ * 0x40..0xf4, not overlapping others: the caller lays out its capabilities)
+ * with nvec vectors (1..PCI_MSIX_MAX_VECTORS), and a 32-bit memory BAR bar of
+ * bar_size bytes holding the table at table_off (8-aligned) and the PBA at
+ * pba_off (8-aligned). The capability goes first in the list. Before
+ * pci_bus_add(). 0, or -1 if the layout is invalid. */
+int pci_msix_init(struct pci_dev *dev, unsigned nvec, unsigned cap, int bar, uint32_t bar_size,
+		  uint32_t table_off, uint32_t pba_off);
+/* MSI-X enabled in the capability (function mask or not). */
+bool pci_msix_enabled(const struct pci_dev *dev);
+/* Signal vector: sent if enabled and unmasked; pending if masked; nothing
+ * if MSI-X is disabled or the vector does not exist. */
+void pci_msix_notify(struct pci_dev *dev, unsigned vector);
+/* Function-level reset: table masked and zero, no pending bits, disabled. */
+void pci_msix_reset(struct pci_dev *dev);
+/* The MSI-X BAR handler (opaque = the pci_dev), for tests and fuzzers. */
+void pci_msix_bar_access(void *opaque, uint64_t off, uint8_t *data, unsigned len, bool is_write);
 
 /* DMA into guest RAM: 0, or -1 if bus mastering is off or the range is not
  * wholly guest RAM (then nothing is transferred). */

@@ -24,6 +24,7 @@ struct virtio_net {
 	struct net_client *nc;
 	uint8_t mac[6];
 	bool mrg_rxbuf;               /* offered */
+	unsigned vectors;             /* MSI-X vectors (vectors=), 0 = INTx only */
 	bool rx_busy, tx_busy, tx_again, tx_blocked;
 	struct vq_elem *rx_first, *elem, *tx_elem;
 	uint16_t *rx_heads;
@@ -385,9 +386,21 @@ static void vn_status_changed(void *opaque, uint8_t status)
 {
 	struct virtio_net *s = opaque;
 
-	if ((status & VIRTIO_STATUS_DRIVER_OK) && !(s->vp.status_seen & VIRTIO_STATUS_DRIVER_OK))
-		debug_report("virtio-net: driver ready (%s interface), features 0x%llx",
-			     s->vp.modern ? "modern" : "legacy", (unsigned long long)s->vp.guest_features);
+	if ((status & VIRTIO_STATUS_DRIVER_OK) && !(s->vp.status_seen & VIRTIO_STATUS_DRIVER_OK)) {
+		struct virtio_pci *vp = &s->vp;
+		if (vp->nvectors && pci_msix_enabled(&vp->pci))
+			debug_report("virtio-net: driver ready (%s interface), features 0x%llx, MSI-X "
+				     "vectors config %d rx %d tx %d",
+				     vp->modern ? "modern" : "legacy", (unsigned long long)vp->guest_features,
+				     vp->config_vector == VIRTIO_MSI_NO_VECTOR ? -1 : vp->config_vector,
+				     vp->queue_vector[VIRTIO_NET_RXQ] == VIRTIO_MSI_NO_VECTOR ? -1 :
+				     vp->queue_vector[VIRTIO_NET_RXQ],
+				     vp->queue_vector[VIRTIO_NET_TXQ] == VIRTIO_MSI_NO_VECTOR ? -1 :
+				     vp->queue_vector[VIRTIO_NET_TXQ]);
+		else
+			debug_report("virtio-net: driver ready (%s interface), features 0x%llx, INTx",
+				     vp->modern ? "modern" : "legacy", (unsigned long long)vp->guest_features);
+	}
 	s->vp.status_seen = status;
 	if (status & VIRTIO_STATUS_DRIVER_OK) {
 		rx_kick(s);
@@ -419,6 +432,7 @@ void virtio_net_get_mac(const struct virtio_net *s, uint8_t mac[6]) { memcpy(mac
 void virtio_net_reset(struct virtio_net *s)
 {
 	virtio_pci_reset(&s->vp);
+	pci_msix_reset(&s->vp.pci);
 }
 
 /* A bare "key" means key=on, as QEMU's device properties. */
@@ -438,6 +452,7 @@ static int vn_parse_bool(const char *key, const char *v, bool *out)
 static int parse_opts(struct virtio_net *s, const struct nic_config *cfg)
 {
 	s->mrg_rxbuf = true;
+	s->vectors = VIRTIO_NET_DEFAULT_VECTORS;
 	for (size_t i = 0; i < cfg->opts.n; i++) {
 		struct kv *kv = &cfg->opts.items[i];
 		if (!strcmp(kv->key, "mrg_rxbuf")) {
@@ -445,13 +460,21 @@ static int parse_opts(struct virtio_net *s, const struct nic_config *cfg)
 			if (vn_parse_bool(kv->key, kv->value, &s->mrg_rxbuf) < 0)
 				return -1;
 		} else if (!strcmp(kv->key, "vectors")) {
-			/* MSI-X vectors: no MSI-X here, so any count means INTx. */
+			/* MSI-X vectors; 0 = no MSI-X capability (INTx). */
 			char *end;
+			unsigned long n;
 			kv->used = true;
-			if (!kv->value || strtoul(kv->value, &end, 0) > 0xffff || *end || end == kv->value) {
+			if (!kv->value || (n = strtoul(kv->value, &end, 0)) > 0xffff || *end ||
+			    end == kv->value || kv->value[0] == '-') {
 				error_report("Property 'virtio-net-pci.vectors' expects a number");
 				return -1;
 			}
+			if (n > PCI_MSIX_MAX_VECTORS) {
+				error_report("virtio-net-pci: vectors=%lu: at most %d MSI-X vectors are "
+					     "supported", n, PCI_MSIX_MAX_VECTORS);
+				return -1;
+			}
+			s->vectors = (unsigned)n;
 		} else if (!kv->used) {
 			error_report("Property 'virtio-net-pci.%s' not found", kv->key);
 			return -1;
@@ -514,6 +537,13 @@ struct virtio_net *virtio_net_create(struct pci_bus *pbus, const struct nic_conf
 			    0x020000, f, VIRTIO_NET_CONFIG_LEN, 2, VIRTIO_NET_QUEUE_SIZE,
 			    &vn_dev_ops, s) < 0) {
 		error_report("virtio-net: cannot set up the PCI transport");
+		goto fail;
+	}
+	/* MSI-X only where the bus can deliver messages (KVM_SIGNAL_MSI). */
+	if (s->vectors && !pbus->signal_msi)
+		debug_report("virtio-net: no MSI delivery on this machine, using INTx");
+	else if (virtio_pci_init_msix(&s->vp, s->vectors) < 0) {
+		error_report("virtio-net: cannot set up MSI-X");
 		goto fail;
 	}
 	if (pci_bus_add(pbus, &s->vp.pci, cfg->slot) < 0)

@@ -1,13 +1,14 @@
 /* virtio-net over PCI ("virtio-net-pci"), transitional (legacy + modern),
  * as driven by Linux's virtio_pci + virtio_net: an RX and a TX queue of 256
- * entries, no control queue, INTx.
+ * entries, no control queue; MSI-X (config + one vector per queue) where the
+ * machine can deliver MSIs, else INTx.
  *
  * Features offered: MAC, STATUS, MRG_RXBUF, RING_INDIRECT_DESC, VERSION_1;
  * with a backend that speaks virtio-net headers (tap vnet_hdr) also CSUM,
  * GUEST_CSUM, HOST_TSO4, HOST_TSO6 (headers pass straight through).
  *
  * Device properties accepted in cfg->opts: mrg_rxbuf=on|off (default on),
- * vectors=N (accepted and ignored: there is no MSI-X, interrupts are INTx),
+ * vectors=N (MSI-X vectors, default 3; 0 = no MSI-X capability, INTx),
  * romfile= (empty only: no option ROM), bus=pci.0. */
 #ifndef SKIFF_HW_VIRTIO_NET_H
 #define SKIFF_HW_VIRTIO_NET_H
@@ -43,6 +44,7 @@
 #define VIRTIO_NET_TXQ 1
 #define VIRTIO_NET_QUEUE_SIZE 256
 #define VIRTIO_NET_CONFIG_LEN 8     /* mac[6], status */
+#define VIRTIO_NET_DEFAULT_VECTORS 3   /* config, RX, TX (QEMU: 2 * queues + 1 here) */
 
 struct virtio_net;
 

@@ -8,8 +8,9 @@
 
 #include "util/log.h"
 
-#define LEGACY_BAR_SIZE 0x40   /* 0x14 + device config, power of two */
+#define LEGACY_BAR_SIZE 0x40   /* 0x18 + device config, power of two */
 #define CAP_BASE        0x40
+#define MSIX_CAP        0x84   /* after the virtio capabilities */
 
 static inline void put_le16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
 static inline void put_le32(uint8_t *p, uint32_t v)
@@ -38,10 +39,21 @@ static void update_irq(struct virtio_pci *vp)
 	pci_set_irq(&vp->pci, vp->isr != 0);
 }
 
+static bool msix_on(const struct virtio_pci *vp)
+{
+	return vp->nvectors && pci_msix_enabled(&vp->pci);
+}
+
 void virtio_pci_notify(struct virtio_pci *vp, unsigned q)
 {
 	if (q >= vp->nvqs || !vq_should_notify(&vp->vq[q]))
 		return;
+	if (msix_on(vp)) {
+		/* The queue's own message; ISR is not used (virtio 1.1, 4.1.4.5). */
+		if (vp->queue_vector[q] != VIRTIO_MSI_NO_VECTOR)
+			pci_msix_notify(&vp->pci, vp->queue_vector[q]);
+		return;
+	}
 	vp->isr |= VIRTIO_PCI_ISR_QUEUE;
 	update_irq(vp);
 }
@@ -51,8 +63,18 @@ void virtio_pci_config_changed(struct virtio_pci *vp)
 	vp->config_gen++;
 	if (!(vp->status & VIRTIO_STATUS_DRIVER_OK))
 		return;
+	/* ISR bit 1 in both modes (4.1.4.5.1); the line stays off under MSI-X. */
 	vp->isr |= VIRTIO_PCI_ISR_CONFIG;
 	update_irq(vp);
+	if (msix_on(vp) && vp->config_vector != VIRTIO_MSI_NO_VECTOR)
+		pci_msix_notify(&vp->pci, vp->config_vector);
+}
+
+/* A vector the driver assigns: one we have, or NO_VECTOR (which the driver
+ * reads back to learn the assignment failed). */
+static uint16_t check_vector(const struct virtio_pci *vp, uint32_t v)
+{
+	return v < vp->nvectors ? (uint16_t)v : VIRTIO_MSI_NO_VECTOR;
 }
 
 void virtio_pci_set_needs_reset(struct virtio_pci *vp)
@@ -80,7 +102,9 @@ void virtio_pci_reset(struct virtio_pci *vp)
 	vp->status = 0;
 	vp->isr = 0;
 	vp->modern = false;
+	vp->config_vector = VIRTIO_MSI_NO_VECTOR;
 	for (unsigned q = 0; q < vp->nvqs; q++) {
+		vp->queue_vector[q] = VIRTIO_MSI_NO_VECTOR;
 		vq_reset(&vp->vq[q]);
 		memset(stage_of(vp, q), 0, sizeof(struct vq_stage));
 	}
@@ -125,11 +149,18 @@ static uint8_t read_isr(struct virtio_pci *vp)
 /* ------------------------------------------------------------------ */
 /* Legacy I/O BAR                                                        */
 
+/* Where the legacy device config starts: after the MSI-X vector registers
+ * while MSI-X is enabled (4.1.4.8). */
+static unsigned legacy_config_off(const struct virtio_pci *vp)
+{
+	return msix_on(vp) ? VIRTIO_PCI_CONFIG_MSIX : VIRTIO_PCI_CONFIG;
+}
+
 static void legacy_regs(struct virtio_pci *vp, uint8_t *r)
 {
 	struct virtqueue *vq = vp->queue_sel < vp->nvqs ? &vp->vq[vp->queue_sel] : NULL;
 
-	memset(r, 0, VIRTIO_PCI_CONFIG);
+	memset(r, 0, VIRTIO_PCI_CONFIG_MSIX);
 	put_le32(r + VIRTIO_PCI_HOST_FEATURES, (uint32_t)vp->host_features);
 	put_le32(r + VIRTIO_PCI_GUEST_FEATURES, (uint32_t)vp->guest_features);
 	if (vq) {
@@ -139,6 +170,8 @@ static void legacy_regs(struct virtio_pci *vp, uint8_t *r)
 	put_le16(r + VIRTIO_PCI_QUEUE_SEL, vp->queue_sel);
 	r[VIRTIO_PCI_STATUS] = vp->status;
 	r[VIRTIO_PCI_ISR] = vp->isr;
+	put_le16(r + VIRTIO_MSI_CONFIG_VECTOR, vp->config_vector);
+	put_le16(r + VIRTIO_MSI_QUEUE_VECTOR, vq ? vp->queue_vector[vp->queue_sel] : VIRTIO_MSI_NO_VECTOR);
 }
 
 static void legacy_write(struct virtio_pci *vp, unsigned off, unsigned len, uint32_t v)
@@ -184,6 +217,14 @@ static void legacy_write(struct virtio_pci *vp, unsigned off, unsigned len, uint
 			set_status(vp, (uint8_t)v);
 		}
 		return;
+	case VIRTIO_MSI_CONFIG_VECTOR:   /* only reached with MSI-X enabled */
+		if (len == 2)
+			vp->config_vector = check_vector(vp, v);
+		return;
+	case VIRTIO_MSI_QUEUE_VECTOR:
+		if (len == 2 && vp->queue_sel < vp->nvqs)
+			vp->queue_vector[vp->queue_sel] = check_vector(vp, v);
+		return;
 	default:
 		return;
 	}
@@ -192,13 +233,14 @@ static void legacy_write(struct virtio_pci *vp, unsigned off, unsigned len, uint
 void virtio_pci_legacy_access(void *opaque, uint64_t off, uint8_t *data, unsigned len, bool is_write)
 {
 	struct virtio_pci *vp = opaque;
-	uint8_t r[VIRTIO_PCI_CONFIG];
+	unsigned cfg_off = legacy_config_off(vp);
+	uint8_t r[VIRTIO_PCI_CONFIG_MSIX];
 
 	if (len == 0 || len > 4 || off >= LEGACY_BAR_SIZE || off + len > LEGACY_BAR_SIZE)
 		return;
 	if (is_write) {
-		if (off >= VIRTIO_PCI_CONFIG) {
-			unsigned c = (unsigned)off - VIRTIO_PCI_CONFIG;
+		if (off >= cfg_off) {
+			unsigned c = (unsigned)off - cfg_off;
 			if (vp->ops->config_write && c < vp->config_len && len <= vp->config_len - c)
 				vp->ops->config_write(vp->opaque, c, data, len);
 			return;
@@ -209,10 +251,10 @@ void virtio_pci_legacy_access(void *opaque, uint64_t off, uint8_t *data, unsigne
 	legacy_regs(vp, r);
 	for (unsigned i = 0; i < len; i++) {
 		unsigned o = (unsigned)off + i;
-		if (o < VIRTIO_PCI_CONFIG) {
+		if (o < cfg_off) {
 			data[i] = r[o];
 		} else {
-			unsigned c = o - VIRTIO_PCI_CONFIG;
+			unsigned c = o - cfg_off;
 			data[i] = 0;
 			if (c < vp->config_len && vp->ops->config_read)
 				vp->ops->config_read(vp->opaque, c, &data[i], 1);
@@ -236,12 +278,12 @@ static void common_regs(struct virtio_pci *vp, uint8_t *r)
 	put_le32(r + VIRTIO_PCI_COMMON_GFSELECT, vp->gfselect);
 	if (vp->gfselect < 2)
 		put_le32(r + VIRTIO_PCI_COMMON_GF, (uint32_t)(vp->guest_features >> (32 * vp->gfselect)));
-	put_le16(r + VIRTIO_PCI_COMMON_MSIX, VIRTIO_MSI_NO_VECTOR);
+	put_le16(r + VIRTIO_PCI_COMMON_MSIX, vp->config_vector);
 	put_le16(r + VIRTIO_PCI_COMMON_NUMQ, (uint16_t)vp->nvqs);
 	r[VIRTIO_PCI_COMMON_STATUS] = vp->status;
 	r[VIRTIO_PCI_COMMON_CFGGEN] = vp->config_gen;
 	put_le16(r + VIRTIO_PCI_COMMON_Q_SELECT, vp->queue_sel);
-	put_le16(r + VIRTIO_PCI_COMMON_Q_MSIX, VIRTIO_MSI_NO_VECTOR);
+	put_le16(r + VIRTIO_PCI_COMMON_Q_MSIX, vq ? vp->queue_vector[vp->queue_sel] : VIRTIO_MSI_NO_VECTOR);
 	if (vq) {
 		struct vq_stage *st = stage_of(vp, vp->queue_sel);
 		put_le16(r + VIRTIO_PCI_COMMON_Q_SIZE, vq->num);
@@ -293,6 +335,13 @@ static void common_write(struct virtio_pci *vp, unsigned off, unsigned len, uint
 	case VIRTIO_PCI_COMMON_Q_SELECT:
 		vp->queue_sel = (uint16_t)v;
 		return;
+	case VIRTIO_PCI_COMMON_MSIX:
+		vp->config_vector = check_vector(vp, v);
+		return;
+	case VIRTIO_PCI_COMMON_Q_MSIX:
+		if (vq)
+			vp->queue_vector[vp->queue_sel] = check_vector(vp, v);
+		return;
 	case VIRTIO_PCI_COMMON_Q_SIZE:
 		/* Split rings: a power of two no larger than ours. */
 		if (vq && !vq->ready && v && v <= vq->max && !(v & (v - 1)))
@@ -319,7 +368,7 @@ static void common_write(struct virtio_pci *vp, unsigned off, unsigned len, uint
 			set_half(&st->used, off == VIRTIO_PCI_COMMON_Q_USEDHI, v);
 		return;
 	default:
-		return;   /* read-only fields, MSI-X vectors (no MSI-X) */
+		return;   /* read-only fields */
 	}
 }
 
@@ -404,12 +453,13 @@ int virtio_pci_init(struct virtio_pci *vp, const char *name, uint16_t pci_device
 		    const struct virtio_dev_ops *ops, void *opaque)
 {
 	if (nvqs == 0 || nvqs > VIRTIO_PCI_MAX_VQS || queue_size == 0 || queue_size > VQ_MAX_SIZE ||
-	    (queue_size & (queue_size - 1)) || config_len > LEGACY_BAR_SIZE - VIRTIO_PCI_CONFIG)
+	    (queue_size & (queue_size - 1)) || config_len > LEGACY_BAR_SIZE - VIRTIO_PCI_CONFIG_MSIX)
 		return -1;
 	vp->ops = ops;
 	vp->opaque = opaque;
 	vp->config_len = config_len;
 	vp->nvqs = nvqs;
+	vp->nvectors = 0;
 	vp->host_features = dev_features | 1ull << VIRTIO_RING_F_INDIRECT_DESC |
 			    1ull << VIRTIO_F_VERSION_1;
 	pci_dev_init(&vp->pci, name, VIRTIO_PCI_VENDOR, pci_device_id, 0, class_code,
@@ -433,6 +483,19 @@ int virtio_pci_init(struct virtio_pci *vp, const char *name, uint16_t pci_device
 	add_cap(vp, CAP_BASE + 48, 0, VIRTIO_PCI_CAP_NOTIFY_CFG, VIRTIO_PCI_NOTIFY_OFF,
 		VIRTIO_PCI_REGION_SIZE, 20);
 	put_le32(vp->pci.cfg + CAP_BASE + 48 + 16, VIRTIO_PCI_NOTIFY_MULT);
+	virtio_pci_reset(vp);
+	return 0;
+}
+
+int virtio_pci_init_msix(struct virtio_pci *vp, unsigned nvectors)
+{
+	if (nvectors == 0)
+		return 0;
+	if (nvectors > PCI_MSIX_MAX_VECTORS ||
+	    pci_msix_init(&vp->pci, nvectors, MSIX_CAP, VIRTIO_PCI_MSIX_BAR, VIRTIO_PCI_MSIX_BAR_SIZE,
+			  VIRTIO_PCI_MSIX_TABLE, VIRTIO_PCI_MSIX_PBA) < 0)
+		return -1;
+	vp->nvectors = nvectors;
 	virtio_pci_reset(vp);
 	return 0;
 }

@@ -3,8 +3,11 @@
  *   BAR4: modern MMIO (32-bit) with common cfg at 0x0000, ISR at 0x1000,
  *         device cfg at 0x2000, notifications at 0x3000 (multiplier 4),
  *         described by vendor-specific capabilities in config space.
- * Interrupts: INTx only (no MSI-X capability); reading ISR clears it and
- * lowers the line. The device supplies its features, config space and a
+ * Interrupts: INTx (reading ISR clears it and lowers the line), or MSI-X
+ * with virtio_pci_init_msix(): table and PBA in BAR1 (as QEMU), one vector
+ * for config changes and one per queue as the driver assigns them (common
+ * cfg msix_config/queue_msix_vector, legacy 0x14/0x16, which move the legacy
+ * device config to 0x18 while MSI-X is enabled). The device supplies its features, config space and a
  * queue notification hook; the transport adds VERSION_1 and
  * RING_INDIRECT_DESC, handles feature negotiation, status, queue setup and
  * reset. */
@@ -29,7 +32,16 @@
 #define VIRTIO_PCI_QUEUE_NOTIFY   0x10
 #define VIRTIO_PCI_STATUS         0x12
 #define VIRTIO_PCI_ISR            0x13
-#define VIRTIO_PCI_CONFIG         0x14
+#define VIRTIO_PCI_CONFIG         0x14   /* device config, MSI-X disabled */
+#define VIRTIO_MSI_CONFIG_VECTOR  0x14   /* with MSI-X enabled: */
+#define VIRTIO_MSI_QUEUE_VECTOR   0x16
+#define VIRTIO_PCI_CONFIG_MSIX    0x18   /* device config, MSI-X enabled */
+
+/* MSI-X: BAR1, 4 KiB, table at 0, PBA at 0x800 (QEMU's layout). */
+#define VIRTIO_PCI_MSIX_BAR       1
+#define VIRTIO_PCI_MSIX_BAR_SIZE  0x1000
+#define VIRTIO_PCI_MSIX_TABLE     0x000
+#define VIRTIO_PCI_MSIX_PBA       0x800
 
 /* Modern layout in the memory BAR. */
 #define VIRTIO_PCI_MODERN_BAR     4
@@ -106,6 +118,9 @@ struct virtio_pci {
 	bool modern;                  /* the driver uses the modern interface */
 	uint8_t status_seen;          /* for the device: status at its last status_changed() */
 	unsigned nvqs;
+	unsigned nvectors;            /* MSI-X vectors, 0 = no MSI-X */
+	uint16_t config_vector;       /* VIRTIO_MSI_NO_VECTOR or < nvectors */
+	uint16_t queue_vector[VIRTIO_PCI_MAX_VQS];
 	struct virtqueue vq[VIRTIO_PCI_MAX_VQS];
 	struct vq_stage stage[VIRTIO_PCI_MAX_VQS];
 };
@@ -118,6 +133,11 @@ int virtio_pci_init(struct virtio_pci *vp, const char *name, uint16_t pci_device
 		    unsigned config_len, unsigned nvqs, uint16_t queue_size,
 		    const struct virtio_dev_ops *ops, void *opaque);
 
+/* Add MSI-X with nvectors vectors (0 = none: INTx only). After
+ * virtio_pci_init(), before pci_bus_add(). -1 if nvectors is more than
+ * PCI_MSIX_MAX_VECTORS. */
+int virtio_pci_init_msix(struct virtio_pci *vp, unsigned nvectors);
+
 bool virtio_pci_has_feature(const struct virtio_pci *vp, unsigned bit);
 bool virtio_pci_driver_ok(const struct virtio_pci *vp);
 /* After vq_flush(): interrupt the driver if it wants one. */
@@ -126,7 +146,8 @@ void virtio_pci_notify(struct virtio_pci *vp, unsigned q);
 void virtio_pci_config_changed(struct virtio_pci *vp);
 /* A queue broke: set DEVICE_NEEDS_RESET and tell the driver. */
 void virtio_pci_set_needs_reset(struct virtio_pci *vp);
-/* Device reset (status 0): queues, features, ISR, interrupt line. */
+/* Device reset (status 0): queues, features, ISR, interrupt line, MSI-X
+ * vector assignments (not the MSI-X table: that is the PCI function's). */
 void virtio_pci_reset(struct virtio_pci *vp);
 
 /* BAR handlers (bus_access_fn), for tests and fuzzers. */

@@ -136,6 +136,11 @@ static void vm_pci_irq(void *opaque, unsigned gsi, int level)
 	vm_set_irq(opaque, gsi, level);
 }
 
+static int vm_pci_msi(void *opaque, uint64_t address, uint32_t data)
+{
+	return vm_signal_msi(opaque, address, data);
+}
+
 int vm_create(struct vm *vm, const struct skiff_config *cfg)
 {
 	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
@@ -194,6 +199,13 @@ int vm_create(struct vm *vm, const struct skiff_config *cfg)
 		error_report("pci: cannot claim the configuration ports");
 		return -1;
 	}
+	/* Without KVM_SIGNAL_MSI the bus has no MSI hook and devices offer no
+	 * MSI-X capability (INTx only), as QEMU does without MSI support. */
+	vm->signal_msi = ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SIGNAL_MSI) > 0;
+	if (vm->signal_msi)
+		pci_bus_set_msi(&vm->pci, vm_pci_msi, vm);
+	else
+		debug_report("kvm: no KVM_CAP_SIGNAL_MSI: PCI devices use INTx only");
 	return 0;
 }
 
@@ -202,6 +214,29 @@ void vm_set_irq(struct vm *vm, unsigned gsi, int level)
 	struct kvm_irq_level irq = { .irq = gsi, .level = (uint32_t)level };
 	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) < 0)
 		debug_report("KVM_IRQ_LINE %u failed: %s", gsi, strerror(errno));
+}
+
+int vm_signal_msi(struct vm *vm, uint64_t address, uint32_t data)
+{
+	struct kvm_msi msi = {
+		.address_lo = (uint32_t)address, .address_hi = (uint32_t)(address >> 32), .data = data,
+	};
+	int rc;
+
+	if (!vm->signal_msi)
+		return -1;
+	if ((address >> 32) || ((uint32_t)address & PCI_MSI_ADDR_MASK) != PCI_MSI_ADDR_BASE) {
+		debug_report("MSI to 0x%llx (not the APIC window) dropped", (unsigned long long)address);
+		return -1;
+	}
+	/* 1 = delivered, 0 = blocked by the guest's APIC state, <0 = error. */
+	rc = ioctl(vm->vm_fd, KVM_SIGNAL_MSI, &msi);
+	if (rc < 0) {
+		debug_report("KVM_SIGNAL_MSI 0x%llx/0x%x failed: %s", (unsigned long long)address, data,
+			     strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 /* Map a whole file read-only; NULL after a message. */

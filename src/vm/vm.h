@@ -31,6 +31,7 @@ struct vm {
 	int vm_fd;
 	int vcpu_mmap_size;
 	bool tsc_deadline;
+	bool signal_msi;          /* KVM_CAP_SIGNAL_MSI: MSI-X can be delivered */
 
 	uint8_t *ram;             /* one host mapping: low RAM, then high RAM */
 	uint64_t ram_size;
@@ -57,5 +58,8 @@ void vm_destroy(struct vm *vm);
 
 /* Set a GSI's level (KVM_IRQ_LINE); thread-safe. */
 void vm_set_irq(struct vm *vm, unsigned gsi, int level);
+/* Inject one MSI (KVM_SIGNAL_MSI); 0, or -1 if KVM lacks it or refused.
+ * Only addresses in the local APIC window 0xFEExxxxx are passed on. */
+int vm_signal_msi(struct vm *vm, uint64_t address, uint32_t data);
 
 #endif
