@@ -161,10 +161,28 @@ static uint32_t used_len(const struct gq *q, unsigned i) { return g32(q->used + 
 
 /* ---- setup ---------------------------------------------------------- */
 
-static int setup_common(bool vnet, bool mrg)
+/* MSI recorder: the machine's signal_msi hook (KVM_SIGNAL_MSI in vm.c). */
+#define MAX_MSI 64
+static unsigned nmsi;
+static uint64_t msi_addr[MAX_MSI];
+static uint32_t msi_data[MAX_MSI];
+
+static int msi_cb(void *opaque, uint64_t address, uint32_t data)
+{
+	if (nmsi < MAX_MSI) {
+		msi_addr[nmsi] = address;
+		msi_data[nmsi] = data;
+	}
+	nmsi++;
+	return 0;
+}
+
+/* vectors: NULL = the device default; msi: the bus can deliver MSIs. */
+static int setup_full(bool vnet, bool mrg, bool msi, char *vectors)
 {
 	struct nic_config cfg = { .model = "virtio-net-pci", .slot = -1, .has_mac = true };
-	struct kv kv = { .key = "mrg_rxbuf", .value = mrg ? "on" : "off" };
+	struct kv kv[2] = { { .key = "mrg_rxbuf", .value = mrg ? "on" : "off" },
+			    { .key = "vectors", .value = vectors } };
 
 	ram = calloc(1, RAM_SIZE);
 	memset(&mem, 0, sizeof(mem));
@@ -173,11 +191,16 @@ static int setup_common(bool vnet, bool mrg)
 	bus_init(&mmio, "mmio");
 	irq_level = 0;
 	memset(&be, 0, sizeof(be));
+	nmsi = 0;
+	memset(msi_addr, 0, sizeof(msi_addr));
+	memset(msi_data, 0, sizeof(msi_data));
 	if (pci_bus_init(&pbus, &pio, &mmio, &mem, irq_cb, NULL, 0xC0000000u, 0xD0000000u, 0xC000, 0xD000))
 		return -1;
+	if (msi)
+		pci_bus_set_msi(&pbus, msi_cb, NULL);
 	memcpy(cfg.mac, our_mac, 6);
-	cfg.opts.items = &kv;
-	cfg.opts.n = 1;
+	cfg.opts.items = kv;
+	cfg.opts.n = vectors ? 2 : 1;
 	be_nc = net_client_new(&be_ops, "be0", &be);
 	be_nc->has_vnet_hdr = vnet;
 	dev = virtio_net_create(&pbus, &cfg, be_nc);
@@ -189,7 +212,10 @@ static int setup_common(bool vnet, bool mrg)
 	return 0;
 }
 
+static int setup_common(bool vnet, bool mrg) { return setup_full(vnet, mrg, false, NULL); }
 static int setup(void **state) { return setup_common(false, true); }
+static int setup_msix(void **state) { return setup_full(false, true, true, NULL); }
+static int setup_msix0(void **state) { return setup_full(false, true, true, "0"); }
 static int setup_vnet(void **state) { return setup_common(true, true); }
 static int setup_nomrg(void **state) { return setup_common(false, false); }
 
@@ -988,6 +1014,391 @@ static void test_create_errors(void **state)
 	virtio_net_destroy(v);
 }
 
+/* ---- MSI-X ------------------------------------------------------------ */
+
+static struct pci_dev *pdev(void) { return virtio_net_pci_dev(dev); }
+
+/* Offset of the MSI-X capability, or 0; the others must be virtio's. */
+static unsigned msix_cap(void)
+{
+	unsigned at = 0, types = 0;
+
+	for (unsigned p = pci_cfg_read(pdev(), PCI_CAPABILITY_LIST, 1); p; p = pci_cfg_read(pdev(), p + 1, 1)) {
+		assert_int_equal(p & 3, 0);
+		if (pci_cfg_read(pdev(), p, 1) == PCI_CAP_ID_MSIX) {
+			assert_int_equal(at, 0);   /* only one */
+			at = p;
+			continue;
+		}
+		assert_int_equal(pci_cfg_read(pdev(), p, 1), 0x09);
+		types |= 1u << pci_cfg_read(pdev(), p + 3, 1);
+	}
+	assert_int_equal(types, 0x1e);
+	return at;
+}
+
+static void xw(unsigned off, unsigned len, uint64_t v)
+{
+	uint8_t d[8];
+	bus_data_set(d, len, v);
+	pci_msix_bar_access(pdev(), off, d, len, true);
+}
+
+static uint64_t xr(unsigned off, unsigned len)
+{
+	uint8_t d[8];
+	pci_msix_bar_access(pdev(), off, d, len, false);
+	return bus_data_get(d, len);
+}
+
+static void msix_ctl(uint16_t v) { pci_cfg_write(pdev(), msix_cap() + PCI_MSIX_FLAGS, 2, v); }
+
+/* Vector v -> APIC message with data 0x40 + v (Linux: vector number in data). */
+static void msix_entry(unsigned v, bool masked)
+{
+	xw(v * 16 + PCI_MSIX_ENTRY_ADDR_LO, 4, 0xfee00000u);
+	xw(v * 16 + PCI_MSIX_ENTRY_ADDR_HI, 4, 0);
+	xw(v * 16 + PCI_MSIX_ENTRY_DATA, 4, 0x40 + v);
+	xw(v * 16 + PCI_MSIX_ENTRY_CTRL, 4, masked ? 1 : 0);
+}
+
+/* Linux's pci_alloc_irq_vectors(): enable with the function masked, fill the
+ * table, unmask the function. */
+static void msix_setup(void)
+{
+	msix_ctl(PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
+	for (unsigned v = 0; v < 3; v++)
+		msix_entry(v, false);
+	msix_ctl(PCI_MSIX_FLAGS_ENABLE);
+}
+
+static void modern_vectors(uint16_t cfgv, uint16_t rxv, uint16_t txv)
+{
+	mw(VIRTIO_PCI_COMMON_MSIX, 2, cfgv);
+	mw(VIRTIO_PCI_COMMON_Q_SELECT, 2, 0);
+	mw(VIRTIO_PCI_COMMON_Q_MSIX, 2, rxv);
+	mw(VIRTIO_PCI_COMMON_Q_SELECT, 2, 1);
+	mw(VIRTIO_PCI_COMMON_Q_MSIX, 2, txv);
+}
+
+static void tx_one_frame(uint8_t seed, bool legacy)
+{
+	uint8_t f[80];
+	make_frame(f, sizeof(f), seed);
+	tx_frame(NULL, 12, f, sizeof(f));
+	if (legacy)
+		lw(VIRTIO_PCI_QUEUE_NOTIFY, 2, 1);
+	else
+		mw(VIRTIO_PCI_NOTIFY_OFF + 1 * VIRTIO_PCI_NOTIFY_MULT, 2, 1);
+}
+
+static void test_msix_identity(void **state)
+{
+	unsigned cap = msix_cap();
+
+	assert_int_equal(cap, 0x84);
+	assert_int_equal(pci_cfg_read(pdev(), PCI_CAPABILITY_LIST, 1), cap);   /* first */
+	assert_int_equal(pci_cfg_read(pdev(), cap + PCI_MSIX_FLAGS, 2), 3 - 1);  /* vectors=3 */
+	assert_int_equal(pci_cfg_read(pdev(), cap + PCI_MSIX_TABLE, 4),
+			 VIRTIO_PCI_MSIX_TABLE | VIRTIO_PCI_MSIX_BAR);
+	assert_int_equal(pci_cfg_read(pdev(), cap + PCI_MSIX_PBA, 4),
+			 VIRTIO_PCI_MSIX_PBA | VIRTIO_PCI_MSIX_BAR);
+	/* BAR1: 4 KiB of 32-bit memory. */
+	pci_cfg_write(pdev(), PCI_BASE_ADDRESS_0 + 4, 4, 0xffffffffu);
+	assert_int_equal(pci_cfg_read(pdev(), PCI_BASE_ADDRESS_0 + 4, 4),
+			 (uint32_t)~(VIRTIO_PCI_MSIX_BAR_SIZE - 1));
+	assert_int_equal(pci_cfg_read(pdev(), PCI_INTERRUPT_PIN, 1), 1);   /* INTx still there */
+	assert_false(pci_msix_enabled(pdev()));
+	assert_int_equal(vp->nvectors, 3);
+	/* Vectors read NO_VECTOR until assigned. */
+	assert_int_equal(mr(VIRTIO_PCI_COMMON_MSIX, 2), VIRTIO_MSI_NO_VECTOR);
+	assert_int_equal(mr(VIRTIO_PCI_COMMON_Q_MSIX, 2), VIRTIO_MSI_NO_VECTOR);
+}
+
+static void test_msix_modern(void **state)
+{
+	uint64_t feat = 1ull << VIRTIO_F_VERSION_1 | F(VIRTIO_NET_F_MAC) | F(VIRTIO_NET_F_STATUS) |
+			F(VIRTIO_NET_F_MRG_RXBUF);
+	uint8_t f[100];
+
+	pci_set_irq(pdev(), false);
+	msix_setup();
+	assert_int_equal(modern_open(feat), 0);
+	modern_vectors(0, 1, 2);
+	assert_int_equal(mr(VIRTIO_PCI_COMMON_MSIX, 2), 0);
+	mw(VIRTIO_PCI_COMMON_Q_SELECT, 2, 0);
+	assert_int_equal(mr(VIRTIO_PCI_COMMON_Q_MSIX, 2), 1);
+	mw(VIRTIO_PCI_COMMON_Q_SELECT, 2, 1);
+	assert_int_equal(mr(VIRTIO_PCI_COMMON_Q_MSIX, 2), 2);
+
+	/* TX completion: the TX vector's message, no INTx, no ISR. */
+	tx_one_frame(1, false);
+	assert_int_equal(be.n, 1);
+	assert_int_equal(nmsi, 1);
+	assert_int_equal(msi_addr[0], 0xfee00000u);
+	assert_int_equal(msi_data[0], 0x42);
+	assert_int_equal(irq_level, 0);
+	assert_int_equal(mr(VIRTIO_PCI_ISR_OFF, 1), 0);
+
+	/* RX delivery: the RX vector. */
+	post_rx(2, 1526);
+	mw(VIRTIO_PCI_NOTIFY_OFF, 2, 0);
+	make_frame(f, sizeof(f), 2);
+	net_send_buf(be_nc, f, sizeof(f));
+	assert_int_equal(used_idx(&grx), 1);
+	assert_int_equal(nmsi, 2);
+	assert_int_equal(msi_data[1], 0x41);
+	assert_int_equal(irq_level, 0);
+
+	/* Config change: the config vector; ISR bit 1 is set as well, the line stays low. */
+	net_client_set_link(virtio_net_client(dev), false);
+	assert_int_equal(nmsi, 3);
+	assert_int_equal(msi_data[2], 0x40);
+	assert_int_equal(irq_level, 0);
+	assert_int_equal(mr(VIRTIO_PCI_ISR_OFF, 1), VIRTIO_PCI_ISR_CONFIG);
+	net_client_set_link(virtio_net_client(dev), true);
+	assert_int_equal(nmsi, 4);
+	assert_int_equal(msi_data[3], 0x40);
+
+	/* The driver suppressing interrupts (NO_INTERRUPT) suppresses messages too. */
+	p16(gtx.avail, VRING_AVAIL_F_NO_INTERRUPT);
+	tx_one_frame(3, false);
+	assert_int_equal(be.n, 2);
+	assert_int_equal(nmsi, 4);
+}
+
+static void test_msix_vector_checks(void **state)
+{
+	msix_setup();
+	assert_int_equal(modern_open(1ull << VIRTIO_F_VERSION_1), 0);
+	/* Vectors we do not have read back as NO_VECTOR (how Linux learns it failed). */
+	mw(VIRTIO_PCI_COMMON_MSIX, 2, 3);
+	assert_int_equal(mr(VIRTIO_PCI_COMMON_MSIX, 2), VIRTIO_MSI_NO_VECTOR);
+	mw(VIRTIO_PCI_COMMON_MSIX, 2, 2);
+	assert_int_equal(mr(VIRTIO_PCI_COMMON_MSIX, 2), 2);
+	mw(VIRTIO_PCI_COMMON_MSIX, 2, 0xfffe);
+	assert_int_equal(mr(VIRTIO_PCI_COMMON_MSIX, 2), VIRTIO_MSI_NO_VECTOR);
+	mw(VIRTIO_PCI_COMMON_MSIX, 4, 1);   /* wrong width: ignored */
+	mw(VIRTIO_PCI_COMMON_MSIX, 1, 1);
+	assert_int_equal(mr(VIRTIO_PCI_COMMON_MSIX, 2), VIRTIO_MSI_NO_VECTOR);
+	/* A queue that does not exist has no vector to set. */
+	mw(VIRTIO_PCI_COMMON_Q_SELECT, 2, 7);
+	mw(VIRTIO_PCI_COMMON_Q_MSIX, 2, 1);
+	assert_int_equal(mr(VIRTIO_PCI_COMMON_Q_MSIX, 2), VIRTIO_MSI_NO_VECTOR);
+	mw(VIRTIO_PCI_COMMON_Q_SELECT, 2, 0xffff);
+	mw(VIRTIO_PCI_COMMON_Q_MSIX, 2, 1);
+	/* No vector on TX: completion without any interrupt. */
+	modern_vectors(0, 1, VIRTIO_MSI_NO_VECTOR);
+	tx_one_frame(4, false);
+	assert_int_equal(be.n, 1);
+	assert_int_equal(used_idx(&gtx), 1);
+	assert_int_equal(nmsi, 0);
+	assert_int_equal(irq_level, 0);
+	/* Two queues may share a vector. */
+	modern_vectors(0, 1, 1);
+	tx_one_frame(5, false);
+	assert_int_equal(nmsi, 1);
+	assert_int_equal(msi_data[0], 0x41);
+}
+
+static void test_msix_masked_pending(void **state)
+{
+	msix_setup();
+	assert_int_equal(modern_open(1ull << VIRTIO_F_VERSION_1), 0);
+	modern_vectors(0, 1, 2);
+	xw(2 * 16 + PCI_MSIX_ENTRY_CTRL, 4, 1);          /* mask TX's vector */
+	tx_one_frame(6, false);
+	tx_one_frame(7, false);
+	assert_int_equal(be.n, 2);
+	assert_int_equal(nmsi, 0);
+	assert_int_equal(xr(VIRTIO_PCI_MSIX_PBA, 8), 1u << 2);
+	assert_int_equal(irq_level, 0);
+	xw(2 * 16 + PCI_MSIX_ENTRY_CTRL, 4, 0);          /* unmask: one message */
+	assert_int_equal(nmsi, 1);
+	assert_int_equal(msi_data[0], 0x42);
+	assert_int_equal(xr(VIRTIO_PCI_MSIX_PBA, 8), 0);
+	/* Function mask: same, for RX. */
+	msix_ctl(PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
+	post_rx(1, 1526);
+	{
+		uint8_t f[64];
+		make_frame(f, sizeof(f), 8);
+		net_send_buf(be_nc, f, sizeof(f));
+	}
+	assert_int_equal(used_idx(&grx), 1);
+	assert_int_equal(nmsi, 1);
+	assert_int_equal(xr(VIRTIO_PCI_MSIX_PBA, 4), 1u << 1);
+	msix_ctl(PCI_MSIX_FLAGS_ENABLE);
+	assert_int_equal(nmsi, 2);
+	assert_int_equal(msi_data[1], 0x41);
+}
+
+/* Legacy interface: vector registers at 0x14/0x16, device config moves to 0x18. */
+static void test_msix_legacy(void **state)
+{
+	legacy_open(F(VIRTIO_NET_F_MAC) | F(VIRTIO_NET_F_STATUS) | F(VIRTIO_NET_F_MRG_RXBUF));
+	/* MSI-X off: config at 0x14 as before. */
+	assert_int_equal(lr(VIRTIO_PCI_CONFIG, 1), our_mac[0]);
+	assert_int_equal(lr(VIRTIO_PCI_CONFIG + 6, 2), VIRTIO_NET_S_LINK_UP);
+	lw(VIRTIO_MSI_CONFIG_VECTOR, 2, 0);   /* a config write (ignored: MAC is read-only) */
+	assert_int_equal(vp->config_vector, VIRTIO_MSI_NO_VECTOR);
+	msix_setup();
+	assert_int_equal(lr(VIRTIO_MSI_CONFIG_VECTOR, 2), VIRTIO_MSI_NO_VECTOR);
+	assert_int_equal(lr(VIRTIO_MSI_QUEUE_VECTOR, 2), VIRTIO_MSI_NO_VECTOR);
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(lr(VIRTIO_PCI_CONFIG_MSIX + i, 1), our_mac[i]);
+	assert_int_equal(lr(VIRTIO_PCI_CONFIG_MSIX + 6, 2), VIRTIO_NET_S_LINK_UP);
+	assert_int_equal(lr(VIRTIO_PCI_CONFIG_MSIX + 8, 4), 0);   /* past the config */
+	/* Assign: config 0, RX 1, TX 2 (per queue_sel), read back. */
+	lw(VIRTIO_MSI_CONFIG_VECTOR, 2, 0);
+	assert_int_equal(lr(VIRTIO_MSI_CONFIG_VECTOR, 2), 0);
+	lw(VIRTIO_PCI_QUEUE_SEL, 2, 0);
+	lw(VIRTIO_MSI_QUEUE_VECTOR, 2, 1);
+	lw(VIRTIO_PCI_QUEUE_SEL, 2, 1);
+	lw(VIRTIO_MSI_QUEUE_VECTOR, 2, 2);
+	assert_int_equal(lr(VIRTIO_MSI_QUEUE_VECTOR, 2), 2);
+	lw(VIRTIO_PCI_QUEUE_SEL, 2, 0);
+	assert_int_equal(lr(VIRTIO_MSI_QUEUE_VECTOR, 2), 1);
+	assert_int_equal(lr(VIRTIO_MSI_CONFIG_VECTOR, 4), 0x00010000u);
+	/* Out of range: NO_VECTOR; wrong width: ignored. */
+	lw(VIRTIO_PCI_QUEUE_SEL, 2, 5);
+	lw(VIRTIO_MSI_QUEUE_VECTOR, 2, 0);
+	assert_int_equal(lr(VIRTIO_MSI_QUEUE_VECTOR, 2), VIRTIO_MSI_NO_VECTOR);
+	lw(VIRTIO_MSI_CONFIG_VECTOR, 2, 9);
+	assert_int_equal(lr(VIRTIO_MSI_CONFIG_VECTOR, 2), VIRTIO_MSI_NO_VECTOR);
+	lw(VIRTIO_MSI_CONFIG_VECTOR, 1, 0);
+	lw(VIRTIO_MSI_CONFIG_VECTOR, 4, 0);
+	assert_int_equal(lr(VIRTIO_MSI_CONFIG_VECTOR, 2), VIRTIO_MSI_NO_VECTOR);
+	lw(VIRTIO_MSI_CONFIG_VECTOR, 2, 0);
+	/* TX with the legacy interface: message on vector 2. */
+	tx_one_frame(9, true);
+	assert_int_equal(be.n, 1);
+	assert_int_equal(nmsi, 1);
+	assert_int_equal(msi_data[0], 0x42);
+	assert_int_equal(irq_level, 0);
+	/* Link change: config vector. */
+	net_client_set_link(virtio_net_client(dev), false);
+	assert_int_equal(nmsi, 2);
+	assert_int_equal(msi_data[1], 0x40);
+	assert_int_equal(lr(VIRTIO_PCI_CONFIG_MSIX + 6, 2), 0);
+	net_client_set_link(virtio_net_client(dev), true);
+	assert_int_equal(nmsi, 3);
+	/* MSI-X off again: config back at 0x14, interrupts by INTx + ISR. */
+	msix_ctl(0);
+	assert_int_equal(lr(VIRTIO_PCI_CONFIG, 1), our_mac[0]);
+	assert_int_equal(irq_level, 1);                      /* the pending config ISR bit */
+	assert_int_equal(lr(VIRTIO_PCI_ISR, 1), VIRTIO_PCI_ISR_CONFIG);
+	assert_int_equal(irq_level, 0);
+	tx_one_frame(10, true);
+	assert_int_equal(be.n, 2);
+	assert_int_equal(nmsi, 3);
+	assert_int_equal(irq_level, 1);
+	assert_int_equal(lr(VIRTIO_PCI_ISR, 1), VIRTIO_PCI_ISR_QUEUE);
+}
+
+static void test_msix_reset(void **state)
+{
+	msix_setup();
+	assert_int_equal(modern_open(1ull << VIRTIO_F_VERSION_1), 0);
+	modern_vectors(0, 1, 2);
+	/* Device reset forgets the vector assignments but not the PCI function's MSI-X. */
+	mw(VIRTIO_PCI_COMMON_STATUS, 1, 0);
+	assert_int_equal(mr(VIRTIO_PCI_COMMON_MSIX, 2), VIRTIO_MSI_NO_VECTOR);
+	mw(VIRTIO_PCI_COMMON_Q_SELECT, 2, 1);
+	assert_int_equal(mr(VIRTIO_PCI_COMMON_Q_MSIX, 2), VIRTIO_MSI_NO_VECTOR);
+	assert_true(pci_msix_enabled(pdev()));
+	assert_int_equal(xr(16 + PCI_MSIX_ENTRY_DATA, 4), 0x41);
+	/* Power-on reset (VM reboot) resets MSI-X too. */
+	virtio_net_reset(dev);
+	assert_false(pci_msix_enabled(pdev()));
+	assert_int_equal(xr(16 + PCI_MSIX_ENTRY_DATA, 4), 0);
+	assert_int_equal(xr(16 + PCI_MSIX_ENTRY_CTRL, 4), 1);
+}
+
+/* Guest-controlled accesses to the MSI-X BAR and vector registers cannot
+ * send messages anywhere but the APIC window. */
+static void test_msix_hostile(void **state)
+{
+	msix_setup();
+	assert_int_equal(modern_open(1ull << VIRTIO_F_VERSION_1), 0);
+	modern_vectors(0, 1, 2);
+	xw(2 * 16 + PCI_MSIX_ENTRY_ADDR_LO, 4, 0x00100000u);   /* guest RAM */
+	tx_one_frame(11, false);
+	assert_int_equal(be.n, 1);
+	assert_int_equal(nmsi, 0);
+	for (unsigned i = 0; i < 0x100; i++)
+		assert_int_equal(ram[0x100000 + i], 0);
+	xw(2 * 16 + PCI_MSIX_ENTRY_ADDR_LO, 8, 0x00000001fee00000ull);   /* above 4 GiB */
+	tx_one_frame(12, false);
+	assert_int_equal(nmsi, 0);
+	/* Odd accesses over the whole BAR do not crash or unmask. */
+	for (unsigned off = 0; off < VIRTIO_PCI_MSIX_BAR_SIZE; off += 3)
+		for (unsigned len = 1; len <= 8; len <<= 1) {
+			(void)xr(off, len);
+			if (off % 16 < 12 || len < 4 || (off & (len - 1)))
+				xw(off, len, 0);
+		}
+	assert_int_equal(xr(0 * 16 + PCI_MSIX_ENTRY_CTRL, 4), 0);
+}
+
+/* vectors=0: no MSI-X capability, no BAR1, INTx as before. */
+static void test_msix_vectors0(void **state)
+{
+	assert_int_equal(msix_cap(), 0);
+	assert_int_equal(vp->nvectors, 0);
+	assert_int_equal(pci_cfg_read(pdev(), PCI_BASE_ADDRESS_0 + 4, 4), 0);
+	pci_cfg_write(pdev(), PCI_BASE_ADDRESS_0 + 4, 4, 0xffffffffu);
+	assert_int_equal(pci_cfg_read(pdev(), PCI_BASE_ADDRESS_0 + 4, 4), 0);
+	assert_int_equal(modern_open(1ull << VIRTIO_F_VERSION_1), 0);
+	modern_vectors(0, 1, 2);
+	assert_int_equal(mr(VIRTIO_PCI_COMMON_MSIX, 2), VIRTIO_MSI_NO_VECTOR);
+	assert_int_equal(mr(VIRTIO_PCI_COMMON_Q_MSIX, 2), VIRTIO_MSI_NO_VECTOR);
+	tx_one_frame(13, false);
+	assert_int_equal(be.n, 1);
+	assert_int_equal(nmsi, 0);
+	assert_int_equal(irq_level, 1);
+	assert_int_equal(mr(VIRTIO_PCI_ISR_OFF, 1), VIRTIO_PCI_ISR_QUEUE);
+	assert_int_equal(irq_level, 0);
+	/* Legacy config stays at 0x14. */
+	assert_int_equal(lr(VIRTIO_PCI_CONFIG, 1), our_mac[0]);
+}
+
+static void test_msix_vectors_opt(void **state)
+{
+	struct nic_config cfg = { .model = "virtio-net-pci", .slot = -1, .has_mac = true };
+	struct kv kv = { .key = "vectors", .value = "65" };
+	struct virtio_net *v;
+
+	cfg.mac[0] = 2;
+	cfg.opts.items = &kv;
+	cfg.opts.n = 1;
+	assert_null(virtio_net_create(&pbus, &cfg, NULL));
+	kv.value = "-1";
+	assert_null(virtio_net_create(&pbus, &cfg, NULL));
+	kv.used = false;
+	kv.value = "64";
+	v = virtio_net_create(&pbus, &cfg, NULL);
+	assert_non_null(v);
+	assert_int_equal(virtio_net_transport(v)->nvectors, 64);
+	assert_int_equal(pci_cfg_read(virtio_net_pci_dev(v), 0x84 + PCI_MSIX_FLAGS, 2), 63);
+	virtio_net_destroy(v);
+	kv.used = false;
+	kv.value = "1";   /* config + queues share one vector if the driver wants */
+	v = virtio_net_create(&pbus, &cfg, NULL);
+	assert_non_null(v);
+	assert_int_equal(virtio_net_transport(v)->nvectors, 1);
+	virtio_net_destroy(v);
+	/* No MSI delivery on the bus: INTx only, whatever vectors says. */
+	pci_bus_set_msi(&pbus, NULL, NULL);
+	kv.used = false;
+	kv.value = "3";
+	v = virtio_net_create(&pbus, &cfg, NULL);
+	assert_non_null(v);
+	assert_int_equal(virtio_net_transport(v)->nvectors, 0);
+	assert_int_not_equal(pci_cfg_read(virtio_net_pci_dev(v), 0x84, 1), PCI_CAP_ID_MSIX);
+	virtio_net_destroy(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1021,6 +1432,15 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_bus_master, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_odd_accesses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_msix_identity, setup_msix, teardown),
+		cmocka_unit_test_setup_teardown(test_msix_modern, setup_msix, teardown),
+		cmocka_unit_test_setup_teardown(test_msix_vector_checks, setup_msix, teardown),
+		cmocka_unit_test_setup_teardown(test_msix_masked_pending, setup_msix, teardown),
+		cmocka_unit_test_setup_teardown(test_msix_legacy, setup_msix, teardown),
+		cmocka_unit_test_setup_teardown(test_msix_reset, setup_msix, teardown),
+		cmocka_unit_test_setup_teardown(test_msix_hostile, setup_msix, teardown),
+		cmocka_unit_test_setup_teardown(test_msix_vectors0, setup_msix0, teardown),
+		cmocka_unit_test_setup_teardown(test_msix_vectors_opt, setup_msix, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
