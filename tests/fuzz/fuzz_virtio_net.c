@@ -9,7 +9,10 @@
  * count and the device's own per-kick budgets bound the run time.
  *
  * Input: [cfg] then ops. cfg bit0 mrg_rxbuf=on, bit1 backend has_vnet_hdr,
- * bit2 no backend (NIC unconnected), bit3 bus mastering left off.
+ * bit2 no backend (NIC unconnected), bit3 bus mastering left off, bits 4-5
+ * MSI-X: 0 default vectors (3), 1 vectors=0 (INTx), 2 vectors=<next byte %
+ * 80> (above 64 must be refused cleanly), 3 default but no MSI delivery on
+ * the bus (INTx fallback). MSIs must only ever target the APIC window.
  * Op byte: low 4 bits select, high 4 bits are per-op parameters. */
 #include <stddef.h>
 #include <stdint.h>
@@ -76,6 +79,15 @@ static ssize_t be_receive(struct net_client *nc, const struct iovec *iov, int io
 static const struct net_client_ops be_ops = { .type = "fuzz-be", .receive = be_receive };
 
 static void irq_cb(void *opaque, unsigned gsi, int level) { (void)opaque; (void)gsi; (void)level; }
+
+static int msi_cb(void *opaque, uint64_t address, uint32_t data)
+{
+	(void)opaque;
+	(void)data;
+	if ((address & PCI_MSI_ADDR_MASK) != PCI_MSI_ADDR_BASE)
+		abort();   /* pci.h: messages only go to the local APIC range */
+	return 0;
+}
 static void quiet(const char *line) { (void)line; }
 
 static void lw(struct virtio_pci *vp, unsigned off, unsigned len, uint32_t v)
@@ -219,7 +231,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct in in = { data, size };
 	struct nic_config cfg = { .model = "virtio-net-pci", .slot = -1, .has_mac = true,
 				  .mac = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 } };
-	struct kv kv = { .key = "mrg_rxbuf" };
+	struct kv kv[2] = { { .key = "mrg_rxbuf" }, { .key = "vectors" } };
+	char vecs[8];
 	struct net_client *be = NULL, *nic;
 	struct virtio_net *s;
 	struct virtio_pci *vp;
@@ -239,16 +252,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 
 	c = (uint8_t)take(&in, 1);
-	kv.value = (c & 1) ? "on" : "off";
-	cfg.opts.items = &kv;
+	kv[0].value = (c & 1) ? "on" : "off";
+	cfg.opts.items = kv;
 	cfg.opts.n = 1;
+	switch ((c >> 4) & 3) {
+	case 1:
+		kv[1].value = "0";
+		cfg.opts.n = 2;
+		break;
+	case 2:
+		snprintf(vecs, sizeof(vecs), "%u", (unsigned)take(&in, 1) % 80);
+		kv[1].value = vecs;
+		cfg.opts.n = 2;
+		break;
+	}
+	if (((c >> 4) & 3) != 3)
+		pci_bus_set_msi(&pbus, msi_cb, NULL);
 	if (!(c & 4)) {
 		be = net_client_new(&be_ops, "fuzz-be", NULL);
 		be->has_vnet_hdr = c & 2;
 	}
 	s = virtio_net_create(&pbus, &cfg, be);
-	if (!s)
-		abort();
+	if (!s) {
+		/* Only a bad vectors= may fail, and cleanly. */
+		if (((c >> 4) & 3) != 2 || atoi(vecs) <= PCI_MSIX_MAX_VECTORS)
+			abort();
+		net_client_free(be);
+		return 0;
+	}
 	vp = virtio_net_transport(s);
 	pd = virtio_net_pci_dev(s);
 	nic = virtio_net_client(s);
@@ -346,14 +377,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 12:
 			driver_init(vp, &in, op);
 			break;
-		case 13: /* through the buses, at the BARs' current addresses */
+		case 13: /* through the buses at the BARs' current addresses; MSI-X */
 			off = (uint32_t)take(&in, 2);
-			bus_data_set(d, 8, take(&in, 4));
-			if (op & 0x10)
+			bus_data_set(d, 8, take(&in, len));
+			switch ((op >> 4) & 3) {
+			case 0:
+				bus_access(&pio, pd->bar[0].addr + (off & 0x7f), d, len, off & 0x8000);
+				break;
+			case 1:
 				bus_access(&mmio, pd->bar[VIRTIO_PCI_MODERN_BAR].addr + (off & 0x3fff), d, len,
-					   op & 0x20);
-			else
-				bus_access(&pio, pd->bar[0].addr + (off & 0x3f), d, len, op & 0x20);
+					   off & 0x8000);
+				break;
+			case 2: /* MSI-X table/PBA, mostly aligned dword writes */
+				pci_msix_bar_access(pd, off & 0xfff, d, len, !(off & 0x8000));
+				break;
+			default: /* MSI-X message control: enable, function mask */
+				if (pd->msix.nvec)
+					pci_cfg_write(pd, pd->msix.cap + PCI_MSIX_FLAGS, 2, (uint32_t)bus_data_get(d, 2));
+				break;
+			}
 			break;
 		case 14: { /* status write, legacy or modern */
 			uint8_t v = (uint8_t)take(&in, 1);

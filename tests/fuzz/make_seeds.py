@@ -174,12 +174,184 @@ def seeds_virtio_net():
     p += bytes([0x09 | 0x10]) + vn_init_legacy(F_MAC | F_MRG)
     p += vn_post(0, [rx[0]]) + vn_frame(100)
     out["modern_backpressure"] = bytes([0x01]) + p
+    # MSI-X: enable, program the table (3 vectors), assign vectors, traffic; legacy too.
+    msix = bytes([0x7D]) + struct.pack("<HH", 0, 0x8000)
+    for v in range(3):
+        msix += bytes([0xAD]) + struct.pack("<HI", 16 * v, 0xFEE00000)
+        msix += bytes([0xAD]) + struct.pack("<HI", 16 * v + 8, 0x30 + v)
+        msix += bytes([0xAD]) + struct.pack("<HI", 16 * v + 12, 0)
+    hdr, eth = vn_tx_packet(12)
+    p = msix + vn_init_modern(F_MAC | F_STATUS | F_MRG)
+    p += bytes([0x52, 0x10]) + struct.pack("<H", 0)
+    for q in range(2):
+        p += bytes([0x52, 0x16]) + struct.pack("<H", q) + bytes([0x52, 0x1a]) + struct.pack("<H", q + 1)
+    for b in rx[:4]:
+        p += vn_post(0, [b])
+    p += vn_frame(60) + vn_frame(1514)
+    p += vn_poke(txb, hdr + eth) + vn_post(1, [(txb, 12 + len(eth))])
+    p += bytes([0x08, 0x18])                          # link flip: config vector
+    out["modern_msix"] = bytes([0x01]) + p
+    p = msix + vn_init_legacy(F_MAC | F_STATUS | F_MRG)
+    p += bytes([0x40, 0x14]) + struct.pack("<H", 0)
+    for q in range(2):
+        p += bytes([0x40, 0x0e]) + struct.pack("<H", q) + bytes([0x40, 0x16]) + struct.pack("<H", q + 1)
+    for b in rx[:2]:
+        p += vn_post(0, [b])
+    p += vn_frame(200) + bytes([0x01, 0x18, 0x81, 0x14])
+    out["legacy_msix"] = bytes([0x01]) + p
+    return out
+
+
+# ---- stream -------------------------------------------------------------------
+def st_record(payload, header_only=False):
+    op = 0x02 | (0x08 if len(payload) > 0xFFFF else 0) | (0x20 if header_only else 0)
+    p = bytes([op]) + struct.pack("<H", len(payload) & 0xFFFF)
+    if len(payload) > 0xFFFF:
+        p += bytes([len(payload) >> 16])
+    return p + (b"" if header_only else payload)
+
+
+def st_raw(data):
+    p = b""
+    for i in range(0, len(data), 31):
+        chunk = data[i:i + 31]
+        p += bytes([0x00 | (len(chunk) << 3)]) + chunk
+    return p
+
+
+def eth(n):
+    return b"\x52\x54\x00\x12\x34\x56\x02\x00\x00\x00\x00\x01\x08\x00" + bytes(i & 0xFF for i in range(n - 14))
+
+
+IDLE = bytes([0x07])
+
+
+def seeds_stream():
+    out = {}
+    # Whole records, an empty one, and records split across writes at odd places.
+    f = eth(100)
+    split = struct.pack(">I", len(f)) + f
+    p = st_record(eth(60)) + st_record(eth(1514)) + st_record(b"") + IDLE
+    p += st_raw(split[:1]) + IDLE + st_raw(split[1:3]) + IDLE + st_raw(split[3:50]) + IDLE + st_raw(split[50:]) + IDLE
+    p += st_raw(struct.pack(">I", 20) + eth(20) + struct.pack(">I", 30) + eth(30)[:10]) + IDLE + st_raw(eth(30)[10:]) + IDLE
+    out["records"] = bytes([0x00]) + p
+    # The largest record, then an oversized header (connection dropped), then more bytes.
+    p = st_record(eth(65536 + 64)) + IDLE + IDLE
+    p += bytes([0x02 | 0x08, 0x41, 0x00, 0x01, 0x20]) + IDLE + st_record(eth(60)) + IDLE
+    out["oversized"] = bytes([0x00]) + p
+    p = bytes([0x12, 0x00]) + IDLE + st_record(eth(60)) + IDLE
+    out["huge_len"] = bytes([0x00]) + p
+    # Back-pressure: the NIC refuses, records pile up (reading pauses), then drains.
+    p = bytes([0x0B]) + b"".join(st_record(eth(200 + i)) for i in range(6)) + IDLE * 3
+    p += bytes([0x1B]) + IDLE * 3 + bytes([0x13]) + IDLE
+    out["backpressure"] = bytes([0x00]) + p
+    # TX: big frames toward a small socket buffer (partial writes, queue, limit), drains, EOF.
+    p = bytes([0x04 | 0x08 | 0xE0, 0xFF, 0xFF, 0x00]) + IDLE + bytes([0x05, 0x00, 0x10]) + IDLE
+    p += bytes([0x04 | 0xE0, 0xDC, 0x05]) + bytes([0x0D]) + IDLE + bytes([0x0D]) + IDLE
+    p += bytes([0x04, 60, 0]) + bytes([0x06]) + IDLE + bytes([0x04, 60, 0]) + IDLE
+    out["tx_queue"] = bytes([0x01]) + p
+    # Peer goes away mid-record; and closes completely.
+    p = st_raw(struct.pack(">I", 500) + eth(100)) + IDLE + bytes([0x06]) + IDLE * 2
+    out["eof_mid_record"] = bytes([0x00]) + p
+    p = st_record(eth(60)) + bytes([0x04, 60, 0, 0x0E]) + IDLE + bytes([0x04, 60, 0]) + IDLE
+    out["close"] = bytes([0x00]) + p
+    return out
+
+
+# ---- legacy_io ----------------------------------------------------------------
+HOT_PORTS = [0x3f8, 0x3f9, 0x3fa, 0x3fb, 0x3fc, 0x3fd, 0x3fe, 0x3ff, 0x60, 0x64, 0x70, 0x71,
+             0x600, 0x601, 0x602, 0xcf8, 0xcf9, 0xcfa, 0xcfb, 0xcfc, 0xcfd, 0xcfe, 0xcff]
+LEN = {1: 0, 2: 1, 4: 2, 8: 3}
+
+
+def io_w(port, val, n=1):
+    return bytes([0x20 | LEN[n] << 6, HOT_PORTS.index(port)]) + val.to_bytes(n, "little")
+
+
+def io_r(port, n=1):
+    return bytes([0x00 | LEN[n] << 6, HOT_PORTS.index(port)])
+
+
+def cfg_r(dev, reg, n=4):
+    return bytes([0x03 | LEN[n] << 6, dev, reg])
+
+
+def cfg_w(dev, reg, val, n=4):
+    return bytes([0x23 | LEN[n] << 6, dev, reg]) + val.to_bytes(n, "little")
+
+
+def cfg_raw_r(addr, n=4):
+    return bytes([0x03 | LEN[n] << 6, 0x80, addr & 3]) + struct.pack("<I", addr & ~3)
+
+
+def bar_move(dev, bar, addr, size_first=True, decode_off=False):
+    op = 0x04 | (0x08 if dev else 0) | (0x10 if size_first else 0) | (0x20 if decode_off else 0)
+    p = bytes([op, bar]) + struct.pack("<I", addr)
+    if decode_off:
+        p += struct.pack("<H", 0x7)
+    return p
+
+
+def mmio_at(dev, bar, off, val=None, n=4):
+    op = 0x05 | (0x08 if dev else 0) | (0x20 if val is not None else 0) | LEN[n] << 6
+    p = bytes([op, bar]) + struct.pack("<H", off)
+    return p + (val.to_bytes(n, "little") if val is not None else b"")
+
+
+def seeds_legacy_io():
+    out = {}
+    # Linux's PCI probe: type-1 check, scan slots, size every BAR of both NICs, move them.
+    p = io_w(0xcfb, 0x01) + io_w(0xcf8, 0x80000000, 4) + io_r(0xcf8, 4)
+    for slot in range(4):
+        p += cfg_raw_r(0x80000000 | slot << 11) + cfg_raw_r(0x80000000 | slot << 11 | 0x08)
+    for dev in range(2):
+        p += cfg_r(dev, 0x04, 2) + cfg_r(dev, 0x06, 2) + cfg_r(dev, 0x34, 1) + cfg_r(dev, 0x3c, 2)
+        for bar in range(7):
+            p += bar_move(dev, bar, 0xffffffff)
+    p += bar_move(0, 0, 0xC1000000, decode_off=True) + bar_move(0, 1, 0xD001, decode_off=True)
+    p += bar_move(1, 4, 0xC2000000, decode_off=True) + bar_move(1, 1, 0xC2100000) + bar_move(1, 0, 0xD101)
+    p += mmio_at(0, 0, 0x8) + mmio_at(1, 4, 0x14, 1, 1) + mmio_at(1, 1, 0x0, 0xfee00000)
+    p += bar_move(1, 4, 0xC1000000)          # onto the e1000's BAR: must stay unmapped
+    p += bar_move(1, 4, 0)                   # address 0: unmapped
+    p += bar_move(0, 0, 0xC0000000) + cfg_w(0, 0x04, 0x0407, 2)
+    p += bytes([0x1F]) + struct.pack("<H", 0x8000) + bytes([0x1F]) + struct.pack("<H", 0xC000)   # MSI-X enable/mask
+    p += cfg_r(1, 0x84, 4) + cfg_r(1, 0x88, 4)
+    out["pci_probe"] = p
+    # UART: divisor latch, line control, FIFO, interrupts, loopback, input, overrun.
+    p = io_w(0x3fb, 0x80) + io_w(0x3f8, 0x01) + io_w(0x3f9, 0x00) + io_w(0x3fb, 0x03)
+    p += io_w(0x3fa, 0xc7) + io_w(0x3f9, 0x0f) + io_w(0x3fc, 0x0b)
+    p += io_w(0x3f8, 0x41) + io_r(0x3fa) + io_r(0x3fd) + io_r(0x3fe)
+    p += bytes([0x06, 5]) + b"hello" + io_r(0x3fa) + io_r(0x3f8) + io_r(0x3f8) + io_r(0x3fd)
+    p += bytes([0x16, 31]) + bytes(range(31)) + bytes([0x16, 31]) + bytes(range(31)) + io_r(0x3fd)
+    p += io_w(0x3fc, 0x1b) + io_w(0x3f8, 0x55) + io_r(0x3f8) + io_w(0x3ff, 0xaa) + io_r(0x3ff)
+    p += bytes([0x20 | 2 << 6, 0, 0x41, 0x42, 0x43, 0x44])   # 4-byte write at THR
+    out["uart"] = p
+    # i8042: config byte, self tests, keyboard reset/identify, mouse, output port, reset pulse.
+    p = io_w(0x64, 0x20) + io_r(0x60) + io_w(0x64, 0x60) + io_w(0x60, 0x47)
+    p += io_w(0x64, 0xaa) + io_r(0x60) + io_w(0x64, 0xab) + io_r(0x60) + io_w(0x64, 0xad) + io_w(0x64, 0xae)
+    p += io_w(0x60, 0xff) + io_r(0x60) + io_r(0x60) + io_w(0x60, 0xf2) + io_r(0x64) + io_r(0x60) + io_r(0x60)
+    p += io_w(0x60, 0xed) + io_w(0x60, 0x07) + io_w(0x60, 0xf3) + io_w(0x60, 0x00)
+    p += io_w(0x64, 0xd4) + io_w(0x60, 0xf4) + io_r(0x60) + io_w(0x64, 0xa7) + io_w(0x64, 0xa8)
+    p += io_w(0x64, 0xd0) + io_r(0x60) + io_w(0x64, 0xd1) + io_w(0x60, 0xdf) + io_w(0x64, 0xd2) + io_w(0x60, 0x1c)
+    p += io_w(0x64, 0xfe) + io_r(0x64)
+    out["i8042"] = p
+    # RTC: every register, update-in-progress, binary/12h modes, NMI mask bit; ACPI power off/reset.
+    p = b""
+    for reg in list(range(0x0e)) + [0x32, 0x7f, 0x80, 0x8a, 0xff]:
+        p += io_w(0x70, reg) + io_r(0x71)
+    p += io_w(0x70, 0x0b) + io_w(0x71, 0x86) + io_w(0x70, 0x00) + io_r(0x71) + io_w(0x70, 0x04) + io_r(0x71)
+    p += io_w(0x70, 0x0b) + io_w(0x71, 0x02) + io_w(0x70, 0x04) + io_r(0x71) + io_w(0x70, 0x0a) + io_w(0x71, 0x26)
+    p += io_w(0x70, 0x40) + io_w(0x71, 0x12) + io_r(0x71, 2)
+    p += io_r(0x600) + io_r(0x601) + io_w(0x600, 0x34) + io_w(0x602, 0x01) + io_w(0x601, 0xff)
+    out["rtc_acpi"] = p
     return out
 
 
 WRITERS = {
     "e1000": seeds_e1000,
     "virtio_net": seeds_virtio_net,
+    "stream": seeds_stream,
+    "legacy_io": seeds_legacy_io,
 }
 
 
