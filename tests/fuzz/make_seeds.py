@@ -347,11 +347,44 @@ def seeds_legacy_io():
     return out
 
 
+# ---- cli ----------------------------------------------------------------------
+def seeds_cli():
+    lines = {
+        "user_hostfwd": ["-m", "512M", "-smp", "4,sockets=2,cores=2", "-netdev",
+                         "user,id=n0,hostfwd=tcp::2222-:22,hostfwd=udp:127.0.0.1:5353-10.0.2.15:53,"
+                         "guestfwd=tcp:10.0.2.100:1234-cmd:cat,dnssearch=example.com,net=10.1.0.0/16,"
+                         "dhcpstart=10.1.0.20,ipv6-prefix=fec0::,ipv6-prefixlen=64,mtu=1400,restrict=off",
+                         "-device", "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56,mrg_rxbuf=off,vectors=3,addr=3"],
+        "nic": ["-nic", "user,model=e1000,hostfwd=tcp:[::1]:8080-:80,ipv6=on,ipv4=off",
+                "-nic", "user,model=virtio-net-pci,mac=52:54:00:aa:bb:cc"],
+        "legacy_net": ["-net", "nic,model=virtio,macaddr=52:54:00:12:34:60", "-net", "user,hostname=vm",
+                       "-net", "nic,vlan=1", "-net", "socket,connect=127.0.0.1:1234"],
+        "stream": ["-netdev", "stream,id=s0,server=on,addr.type=inet,addr.host=127.0.0.1,addr.port=1234,reconnect-ms=100",
+                   "-device", "e1000,netdev=s0,id=nic0,romfile=,bus=pci.0",
+                   "-netdev", "stream,id=s1,addr.type=unix,addr.path=/tmp/sock,addr.abstract=on,addr.tight=off",
+                   "-device", "e1000-82540em,netdev=s1"],
+        "socket_dgram": ["-netdev", "socket,id=k0,listen=:1234", "-netdev", "socket,id=k1,mcast=230.0.0.1:1234,localaddr=127.0.0.1",
+                         "-netdev", "dgram,id=d0,local.type=inet,local.host=127.0.0.1,local.port=1,remote.type=unix,remote.path=/tmp/x",
+                         "-netdev", "hubport,id=h0,hubid=0,netdev=k0", "-nodefaults"],
+        "tap": ["-netdev", "tap,id=t0,ifname=tap0,script=no,downscript=no,vhost=off,vnet_hdr=on",
+                "-netdev", "bridge,id=b0,br=br0", "-device", "virtio-net-pci,netdev=t0", "-device", "e1000,netdev=b0,addr=0x5"],
+        "machine": ["-enable-kvm", "-machine", "q35,accel=kvm", "-accel", "kvm,kernel-irqchip=on", "-cpu", "host,+x2apic,-vmx,model-id=x",
+                    "-m", "size=1G,maxmem=2G", "-serial", "mon:stdio", "-nographic", "-kernel", "bzImage", "-initrd", "i",
+                    "-append", "console=ttyS0", "-name", "guest=g,process=p,debug-threads=on", "-display", "none",
+                    "-no-reboot", "-no-shutdown", "-pidfile", "/tmp/p", "-daemonize"],
+        "serial_unix": ["-serial", "unix:/tmp/s,server,nowait", "-smp", "cpus=2,maxcpus=8,threads=2", "-m", "0.5G"],
+        "help": ["-netdev", "help", "-device", "help"],
+        "errors": ["-m", "9Z", "-netdev", "user,id=,hostfwd=tcp:1:2-", "-device", "virtio-net-pci,netdev=zz", "bare"],
+    }
+    return {k: b"\0".join(a.encode() for a in v) for k, v in lines.items()}
+
+
 WRITERS = {
     "e1000": seeds_e1000,
     "virtio_net": seeds_virtio_net,
     "stream": seeds_stream,
     "legacy_io": seeds_legacy_io,
+    "cli": seeds_cli,
 }
 
 
