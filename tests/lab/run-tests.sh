@@ -41,13 +41,13 @@ done
 tests[netbridge]="bridge-vm-host-qemu bridge-vm-host-skiff bridge-vm-vm-skiff bridge-host-vms-skiff
 	tap-script-qemu tap-downscript-qemu tap-script-skiff tap-downscript-skiff socket-ping-skiff
 	stream-ping-skiff xvmm-stream-ping xvmm-stream-iperf3 xvmm-socket-ping xvmm-socket-iperf3
-	passt-dhcp-skiff"
+	passt-dhcp-skiff passt-dhcp-qemu"
 
 # Batches: one lab host boot each. The QEMU runs first in each: they tell a broken lab from a
 # broken skiff.
 batches=()
 core_net=""
-for suite in ${LAB_SUITES:-core net}; do
+for suite in ${LAB_SUITES:-core net netdev}; do
 	case "$suite" in
 	core) core_net+=" cli:skiff boot:skiff bigcpu:skiff reboot:skiff" ;;
 	net) core_net+=" netuser:qemu netuser:skiff net:qemu:virtio-net-pci net:skiff:virtio-net-pci" ;;
@@ -83,7 +83,7 @@ for batch in "${batches[@]}"; do
 	while :; do
 		attempt=$((attempt + 1))
 		rc=0
-		"$LAB_DIR/run-lab.sh" --log "$log" --results "$results" "${plan[@]}" || rc=$?
+		"$LAB_DIR/run-lab.sh" --timeout "${LAB_TIMEOUT:-1200}" --log "$log" --results "$results" "${plan[@]}" || rc=$?
 		[ "$rc" = 3 ] || break
 		hung=$(sed -n 's/^LAB-RESULT lab-host FAIL //p' "$results")
 		hung_note="$hung_note attempt $attempt: $hung;"

@@ -118,8 +118,9 @@ l2_run() {
 		fflush(logf)
 		print "[" tag "] " $0
 		fflush()
-		if (match($0, /^L2-[A-Z0-9-]+( [A-Z]+)?/)) {
-			k = substr($0, 1, RLENGTH)
+		# (anywhere in the line: the QEMU console puts terminal escapes before the first one)
+		if (match($0, /L2-[A-Z0-9-]+( [A-Z]+)?/)) {
+			k = substr($0, RSTART, RLENGTH)
 			gsub(/ /, "_", k)
 			if (!(k in when)) {
 				getline up < "/proc/uptime"

@@ -17,7 +17,8 @@
 #           -netdev socket (QEMU listens, skiff connects): ping both ways and iperf3 (skiff
 #           client, QEMU server). Tests: xvmm-{stream,socket}-{ping,iperf3}
 #   passt   skiff on passt's unix socket (-netdev stream,addr.type=unix,addr.path=...) gets a
-#           DHCP lease from passt. Test: passt-dhcp-skiff (skipped with the reason when no passt)
+#           DHCP lease from passt; QEMU the same as the reference. Tests: passt-dhcp-{skiff,qemu}
+#           (SKIP with the reason when there is no passt or it cannot run in the lab host)
 # shellcheck source=tests/lab/scenarios/lib.sh
 . "$(dirname "$0")/lib.sh"
 parts=${*:-bridge script socket stream xvmm passt}
@@ -38,20 +39,20 @@ pinged() {
 # pair TAGA VMMA ARGSA TAGB VMMB ARGSB: used via arrays A_ARGS/B_ARGS; guests run ACTS_A/ACTS_B.
 if has bridge; then
 	a=bridge-vm1-skiff b=bridge-vm2-skiff
-	l2_bg $a skiff "${base[@]}" -append "$L2_APPEND lab.action=static,peer,sleep:90 lab.ip=192.168.11.2/24 lab.peer=192.168.11.33" \
+	L2_TIMEOUT=$((LAB_L2_TIMEOUT * 5 / 2)) l2_bg $a skiff "${base[@]}" -append "$L2_APPEND lab.action=static,peer,sleep:150 lab.peer_secs=100 lab.ip=192.168.11.2/24 lab.peer=192.168.11.33" \
 		-netdev tap,id=tap1,ifname=tap1,script=no,downscript=no,vhost=off -device e1000,id=e0,netdev=tap1,mac=52:55:00:d1:55:02
-	l2_bg $b skiff "${base[@]}" -append "$L2_APPEND lab.action=static,peer,sleep:90 lab.ip=192.168.11.1/24 lab.peer=192.168.11.2,192.168.11.33" \
+	L2_TIMEOUT=$((LAB_L2_TIMEOUT * 5 / 2)) l2_bg $b skiff "${base[@]}" -append "$L2_APPEND lab.action=static,peer,sleep:150 lab.peer_secs=100 lab.ip=192.168.11.1/24 lab.peer=192.168.11.2,192.168.11.33" \
 		-netdev tap,id=tap0,ifname=tap0,script=no,downscript=no,vhost=off -device e1000,id=e0,netdev=tap0,mac=52:55:00:d1:55:01
 	hostping=""
-	if l2_wait $a 'L2-STATIC-UP|L2-STATIC FAIL' "$LAB_L2_TIMEOUT" && l2_wait $b 'L2-STATIC-UP|L2-STATIC FAIL' "$LAB_L2_TIMEOUT"; then
+	if l2_wait $a 'L2-STATIC-UP|L2-STATIC FAIL' $((LAB_L2_TIMEOUT * 2)) && l2_wait $b 'L2-STATIC-UP|L2-STATIC FAIL' $((LAB_L2_TIMEOUT * 2)); then
 		for ip in 192.168.11.2 192.168.11.1; do
 			out=$(ping -c 3 -W 10 "$ip" 2>&1 | grep -E 'transmitted')
 			echo "[bridge] lab host ping $ip: $out"
 			hostping="$hostping $ip: $out;"
 		done
 	fi
-	l2_wait $a '^L2-PING ' 45
-	l2_wait $b '^L2-PING 192.168.11.33' 45
+	l2_wait $a '^L2-PING ' 110
+	l2_wait $b '^L2-PING 192.168.11.33' 110
 	l2_stop $a
 	l2_stop $b
 	l2_join $a
@@ -106,19 +107,21 @@ vmpair() {
 	local name=$1 test=$2 va=$3 na=$4 vb=$5 nb=$6 iperf=${7:-0} ra rb acts_a acts_b ta tb l sfx=""
 	[ "$va" = "$vb" ] && sfx=-$va
 	ta=$name-a-$va tb=$name-b-$vb
-	acts_a="static,peer,sleep:90" acts_b="static,peer,sleep:90"
-	[ "$iperf" = 1 ] && acts_a="static,peer,iperf3-server,sleep:30" acts_b="static,peer,iperf3-client"
-	l2_bg "$ta" "$va" "${base[@]}" -append "$L2_APPEND lab.action=$acts_a lab.ip=10.9.0.1/24 lab.peer=10.9.0.2" \
+	acts_a="static,peer,sleep:150" acts_b="static,peer,sleep:150"
+	[ "$iperf" = 1 ] && acts_a="static,peer,iperf3-server,sleep:60" acts_b="static,peer,iperf3-client"
+	# Two guests at once boot slower (QEMU's reached its init after 56 s once): longer bounds.
+	L2_TIMEOUT=$((LAB_L2_TIMEOUT * 5 / 2)) l2_bg "$ta" "$va" "${base[@]}" -append "$L2_APPEND lab.action=$acts_a lab.ip=10.9.0.1/24 lab.peer=10.9.0.2 lab.peer_secs=100" \
 		-netdev "$na" -device e1000,netdev=n0,mac=52:54:00:aa:00:01
 	if ! eval "$READY_A"; then
 		echo "[$name] A's socket never appeared ($READY_A)"
 	fi
-	l2_bg "$tb" "$vb" "${base[@]}" -append "$L2_APPEND lab.action=$acts_b lab.ip=10.9.0.2/24 lab.peer=10.9.0.1 lab.iperf3_server=10.9.0.1 lab.iperf3_secs=3" \
+	L2_TIMEOUT=$((LAB_L2_TIMEOUT * 5 / 2)) l2_bg "$tb" "$vb" "${base[@]}" -append "$L2_APPEND lab.action=$acts_b lab.ip=10.9.0.2/24 lab.peer=10.9.0.1 lab.peer_secs=100 lab.iperf3_server=10.9.0.1 lab.iperf3_secs=3" \
 		-netdev "$nb" -device e1000,netdev=n0,mac=52:54:00:aa:00:02
-	l2_wait "$tb" 'L2-STATIC-UP|L2-STATIC FAIL' "$LAB_L2_TIMEOUT"
+	l2_wait "$ta" 'L2-STATIC-UP|L2-STATIC FAIL' $((LAB_L2_TIMEOUT * 2))
+	l2_wait "$tb" 'L2-STATIC-UP|L2-STATIC FAIL' $((LAB_L2_TIMEOUT * 2))
 	echo "[$name] carrier: A $(logline "$ta" L2-STATIC-UP | grep -o 'carrier=.*'), B $(logline "$tb" L2-STATIC-UP | grep -o 'carrier=.*')"
-	l2_wait "$ta" '^L2-PING ' 70
-	if [ "$iperf" = 1 ]; then l2_wait "$tb" '^L2-IPERF3 |^L2-PING .* FAIL' 70; else l2_wait "$tb" '^L2-PING ' 70; fi
+	l2_wait "$ta" '^L2-PING ' 110
+	if [ "$iperf" = 1 ]; then l2_wait "$tb" '^L2-IPERF3 |^L2-PING .* FAIL' 110; else l2_wait "$tb" '^L2-PING ' 110; fi
 	l2_stop "$ta"
 	l2_stop "$tb"
 	l2_join "$ta"
@@ -162,7 +165,9 @@ fi
 
 if has passt; then
 	if ! command -v passt >/dev/null; then
-		result passt-dhcp-skiff SKIP "no passt in the lab (Debian package passt; tests/lab/deps.sh installs it)"
+		for vmm in skiff qemu; do
+			result "passt-dhcp-$vmm" SKIP "no passt in the lab (Debian package passt; tests/lab/deps.sh installs it)"
+		done
 	else
 		# passt copies the addresses of the interface with the default route: a veth pair.
 		if ! /bin/ip link show vpa >/dev/null 2>&1; then
@@ -172,20 +177,37 @@ if has passt; then
 			/bin/ip link set vpb up
 			/bin/ip route add default via 192.168.12.254 dev vpa 2>/dev/null
 		fi
-		rm -f /tmp/passt.sock /tmp/passt.log
-		passt -f -e -1 -q -s /tmp/passt.sock -m 1500 -i vpa >/tmp/passt.log 2>&1 &
-		ppid=$!
-		wait_file /tmp/passt.sock 15
-		t=passt-skiff
-		l2_run $t skiff "${base[@]}" -append "$L2_APPEND lab.action=net" \
-			-netdev stream,id=n0,server=off,addr.type=unix,addr.path=/tmp/passt.sock -device e1000,netdev=n0
-		kill $ppid 2>/dev/null
-		wait $ppid 2>/dev/null
-		l=$(logline $t '^L2-DHCP eth0')
-		if [ -n "$l" ] && [[ $(logline $t '^L2-NET ') == "L2-NET OK"* ]]; then
-			result passt-dhcp-skiff PASS "lease from passt over -netdev stream: ${l#L2-DHCP }"
-		else
-			result passt-dhcp-skiff FAIL "$(logline $t '^L2-NET ' || why); passt: $(tail -n 3 /tmp/passt.log | tr '\n' ' ' | head -c 200)"
+		# passt sandboxes itself with pivot_root, which fails (EINVAL) while the root is the
+		# initramfs' rootfs: run it chrooted into a tmpfs (bind mounts of the lab host's dirs)
+		# in its own mount namespace.
+		if [ ! -d /passtroot/usr ]; then
+			mkdir -p /passtroot
+			mount -t tmpfs tmpfs /passtroot
+			for d in bin sbin usr lib lib64 etc dev proc sys tmp run; do
+				[ -e "/$d" ] || continue
+				mkdir -p "/passtroot/$d"
+				mount --bind "/$d" "/passtroot/$d"
+			done
 		fi
+		for vmm in skiff qemu; do
+			rm -f /tmp/passt.sock /tmp/passt.log
+			unshare -m chroot /passtroot passt -f -e -1 -s /tmp/passt.sock -m 1500 -i vpa >/tmp/passt.log 2>&1 &
+			ppid=$!
+			wait_file /tmp/passt.sock 15
+			t=passt-$vmm
+			l2_run $t $vmm "${base[@]}" -append "$L2_APPEND lab.action=net" \
+				-netdev stream,id=n0,server=off,addr.type=unix,addr.path=/tmp/passt.sock -device e1000,netdev=n0
+			kill $ppid 2>/dev/null
+			wait $ppid 2>/dev/null
+			l=$(logline $t '^L2-DHCP eth0')
+			plog=$(grep -v syslog /tmp/passt.log | tail -n 3 | tr '\n' ' ' | head -c 200)
+			if [ -n "$l" ] && [[ $(logline $t '^L2-NET ') == "L2-NET OK"* ]]; then
+				result "passt-dhcp-$vmm" PASS "lease from passt over -netdev stream: ${l#L2-DHCP }"
+			elif grep -q 'Failed to sandbox' /tmp/passt.log; then
+				result "passt-dhcp-$vmm" SKIP "passt cannot run in the lab host (it failed to sandbox itself: $plog)"
+			else
+				result "passt-dhcp-$vmm" FAIL "$(logline $t '^L2-NET ' || why); passt: $plog"
+			fi
+		done
 	fi
 fi

@@ -15,7 +15,7 @@ base=(-enable-kvm -m 256M -smp 1 -kernel "$LAB_KERNEL" -initrd "$LAB_INITRD" -no
 mac=52:54:00:12:34:56
 
 t=e1000-diag-$vmm
-l2_run $t "$vmm" "${base[@]}" -append "$L2_APPEND lab.action=e1000diag" -netdev user,id=n0 -device "e1000,netdev=n0,mac=$mac"
+L2_TIMEOUT=$((LAB_L2_TIMEOUT * 2)) l2_run $t "$vmm" "${base[@]}" -append "$L2_APPEND lab.action=e1000diag" -netdev user,id=n0 -device "e1000,netdev=n0,mac=$mac"
 log=/tmp/l2-$t.log
 if ! seen L2-DIAG-END; then
 	r=$(why)
@@ -25,7 +25,7 @@ else
 	etest() { # etest PREFIX TEST
 		local res vals
 		res=$(sed -n "s/^$1 The test result is //p" "$log" | head -n1)
-		vals=$(sed -n "s/^$1 \(.*(o[nf]*\(\/offline\)\{0,1\})\)[ \t]*\([0-9-]*\)\$/\1=\3/p" "$log" | sed 's/  */ /g' | tr '\n' ';')
+		vals=$(sed -n "s/^$1 \([A-Za-z]*\) *test *([a-z\/]*)[ \t]*\([0-9-]*\)\$/\1=\2/p" "$log" | tr '\n' ' ')
 		if [ "$res" = PASS ]; then
 			result "$2" PASS "ethtool -t: PASS: $vals"
 		else
@@ -62,13 +62,14 @@ fi
 # --- traffic on tap1 ---
 lab_bridge
 if ! /bin/ip link show br1.5 >/dev/null 2>&1; then
+	modprobe 8021q
 	/bin/ip link add link br1 name br1.5 type vlan id 5
 	/bin/ip addr add 192.168.5.33/24 dev br1.5
 	/bin/ip link set br1.5 up
 fi
 iperf3 -s -D -p 5201 --logfile /tmp/iperf3-e1000.log 2>/dev/null || iperf3 -s -p 5201 >/tmp/iperf3-e1000.log 2>&1 &
 rm -f /tmp/tso-$vmm.txt
-tcpdump -i tap1 -nn -vv -l -c 150 'tcp and src host 192.168.11.2 and dst port 5201 and greater 300' >/tmp/tso-$vmm.txt 2>/tmp/tso-$vmm.err &
+tcpdump -Z root -i tap1 -nn -vv -l -c 150 'tcp and src host 192.168.11.2 and dst port 5201 and greater 300' >/tmp/tso-$vmm.txt 2>/tmp/tso-$vmm.err &
 tdp=$!
 sleep 1
 st() { cat "/sys/class/net/tap1/statistics/$1"; }
@@ -110,7 +111,8 @@ tso=$(awk '/proto TCP/ { if (match($0, /length [0-9]+\)/)) { l = substr($0, RSTA
 		printf "%d %d %d %d %d %d\n", n, ok, bad, maxip, maxp, mode }' /tmp/tso-$vmm.txt 2>/dev/null)
 read -r n ok bad maxip maxp mode <<<"${tso:-0 0 0 0 0 0}"
 feat=$(grep '^L2-FEATURES tcp-seg' "$log" | sed 's/^L2-FEATURES //')
-d="tcpdump on tap1: $n segments, $ok checksums correct, $bad incorrect, largest IP packet $maxip, largest payload $maxp (most common $mode); $feat; iperf3 ${tx#L2-IPERF3-TX }"
+terr=$(grep -v 'listening on\|packets captured\|packets received\|packets dropped' /tmp/tso-$vmm.err 2>/dev/null | head -n2 | tr '\n' ' ')
+d="tcpdump on tap1${terr:+ ($terr)}: $n segments, $ok checksums correct, $bad incorrect, largest IP packet $maxip, largest payload $maxp (most common $mode); $feat; iperf3 ${tx#L2-IPERF3-TX }"
 if [[ $tx == *mbit=* ]] && [ "$n" -ge 50 ] && [ "$bad" = 0 ] && [ "$ok" = "$n" ] && [ "$maxip" -le 1500 ] && [ "$mode" -ge 1400 ]; then
 	result "e1000-tso-$vmm" PASS "$d"
 else

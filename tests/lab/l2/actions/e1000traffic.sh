@@ -11,6 +11,7 @@ IPERF3_TAG=L2-IPERF3-RX IPERF3_MODE=rev sh /lab/actions/iperf3-client.sh
 ethtool -S eth0 | sed 's/^/L2-STATS /'
 echo "L2-STATS-DONE"
 sleep 2
+modprobe 8021q 2>&1 | sed "s/^/L2-VLAN-OUT /"
 /bin/ip link add link eth0 name eth0.5 type vlan id 5 2>&1 | sed 's/^/L2-VLAN-OUT /'
 /bin/ip addr add 192.168.5.2/24 dev eth0.5
 /bin/ip link set eth0.5 up
