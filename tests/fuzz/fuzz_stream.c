@@ -40,6 +40,7 @@ static unsigned steps;
 static int peer = -1;                 /* the harness's end of the socketpair */
 static struct net_client *nic, *be;
 static bool nic_blocked;
+static bool nic_echo;                /* answer from inside receive() (re-entrancy) */
 static unsigned nic_frames;          /* delivered to the NIC (STREAM_TRACE) */
 static uint8_t buf[NET_MAX_FRAME + 16];
 
@@ -64,6 +65,10 @@ static ssize_t nic_receive(struct net_client *nc, const struct iovec *iov, int i
 	if (nic_blocked)
 		return 0;
 	nic_frames++;
+	if (nic_echo) {
+		uint8_t f[64] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
+		net_send_buf(nc, f, sizeof(f));   /* into the backend's TX while it is reading */
+	}
 	return (ssize_t)len;
 }
 
@@ -131,6 +136,8 @@ static void step(void *opaque)
 			net_client_flush(nic);
 		if (op & 0x20)
 			net_client_set_link(nic, !(op & 0x40));
+		if (op & 0x80)
+			nic_echo = !nic_echo;
 		break;
 	case 4: { /* NIC sends a frame toward the socket (TX framing, queueing) */
 		size_t n = take(2) | (size_t)(op & 0x08 ? take(1) & 1 : 0) << 16;
@@ -183,7 +190,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	prog = data + 1;
 	prog_n = size - 1;
 	steps = 0;
-	nic_blocked = false;
+	nic_blocked = nic_echo = false;
 	nic_frames = 0;
 	if (el_init() < 0)
 		abort();

@@ -255,6 +255,9 @@ def seeds_stream():
     out["eof_mid_record"] = bytes([0x00]) + p
     p = st_record(eth(60)) + bytes([0x04, 60, 0, 0x0E]) + IDLE + bytes([0x04, 60, 0]) + IDLE
     out["close"] = bytes([0x00]) + p
+    # The NIC answers every frame from inside receive(), then the peer closes mid-stream.
+    p = bytes([0x83]) + st_record(eth(60)) + IDLE + st_record(eth(1514)) + bytes([0x0E]) + st_record(eth(60)) + IDLE
+    out["echo"] = bytes([0x01]) + p
     return out
 
 
