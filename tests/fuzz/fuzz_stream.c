@@ -16,7 +16,9 @@
  * checks that every delivered frame has 1..NET_MAX_FRAME bytes.
  *
  * Input: [cfg] then ops; cfg bit0: small socket buffers (partial writes,
- * TX queueing), bit1: the NIC claims vnet-header support. */
+ * TX queueing), bit1: the NIC claims vnet-header support, bit2: server mode
+ * (the backend listens on an abstract unix socket, accepts the harness's
+ * connection, and accepts the next one after a disconnect). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
@@ -25,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "net/net.h"
@@ -40,6 +43,9 @@ static unsigned steps;
 static int peer = -1;                 /* the harness's end of the socketpair */
 static struct net_client *nic, *be;
 static bool nic_blocked;
+static bool server;
+static struct sockaddr_un srv_addr;
+static socklen_t srv_len;
 static bool nic_echo;                /* answer from inside receive() (re-entrancy) */
 static unsigned nic_frames;          /* delivered to the NIC (STREAM_TRACE) */
 static uint8_t buf[NET_MAX_FRAME + 16];
@@ -155,6 +161,16 @@ static void step(void *opaque)
 		break;
 	}
 	case 6: /* peer half-closes or goes away: the backend sees EOF/EPIPE */
+		if (server && (op & 0x20)) {   /* server mode: hang up and connect again */
+			if (peer >= 0)
+				close(peer);
+			peer = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+			if (peer >= 0 && connect(peer, (struct sockaddr *)&srv_addr, srv_len) < 0) {
+				close(peer);
+				peer = -1;
+			}
+			break;
+		}
 		if (peer >= 0) {
 			if (op & 0x08) {
 				close(peer);
@@ -194,11 +210,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	nic_frames = 0;
 	if (el_init() < 0)
 		abort();
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+	server = c & 4;
+	if (server) {
+		/* Abstract namespace: nothing on disk, unique per process. */
+		memset(&srv_addr, 0, sizeof(srv_addr));
+		srv_addr.sun_family = AF_UNIX;
+		srv_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+				      (size_t)snprintf(srv_addr.sun_path + 1, sizeof(srv_addr.sun_path) - 1,
+						       "skiff-fuzz-stream-%d", (int)getpid()));
+		sv[0] = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (sv[0] < 0 || bind(sv[0], (struct sockaddr *)&srv_addr, srv_len) < 0 ||
+		    listen(sv[0], 4) < 0)
+			abort();
+		sv[1] = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		if (sv[1] < 0 || connect(sv[1], (struct sockaddr *)&srv_addr, srv_len) < 0)
+			abort();
+	} else if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0) {
 		abort();
+	}
 	peer = sv[1];
 	fcntl(peer, F_SETFL, fcntl(peer, F_GETFL) | O_NONBLOCK);
-	if (c & 1) {
+	if ((c & 1) && !server) {
 		/* Small socket buffers: partial writes, the TX queue and its limit. */
 		int sz = 4096;
 		setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
@@ -211,7 +243,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	nic->has_vnet_hdr = c & 2;
 	if (net_client_connect(nic, be) < 0)
 		abort();
-	sockbe_stream_fd(s, sv[0], "fd=fuzz");
+	if (server)
+		sockbe_listen(s, sv[0], "fuzz-listen", NULL);   /* owns and closes sv[0] */
+	else
+		sockbe_stream_fd(s, sv[0], "fd=fuzz");
 
 	el_call_soon(step, NULL);
 	el_run();

@@ -258,6 +258,10 @@ def seeds_stream():
     # The NIC answers every frame from inside receive(), then the peer closes mid-stream.
     p = bytes([0x83]) + st_record(eth(60)) + IDLE + st_record(eth(1514)) + bytes([0x0E]) + st_record(eth(60)) + IDLE
     out["echo"] = bytes([0x01]) + p
+    # Server mode: accept, records both ways, hang up, the next client is accepted.
+    p = IDLE + st_record(eth(60)) + bytes([0x04, 60, 0]) + IDLE + bytes([0x0D]) + bytes([0x26]) + IDLE * 2
+    p += st_record(eth(100)) + IDLE + bytes([0x06]) + IDLE + bytes([0x26]) + IDLE + st_record(eth(70)) + IDLE
+    out["server"] = bytes([0x04]) + p
     return out
 
 
