@@ -47,11 +47,15 @@ void rtc_set_clock(struct rtc *r, time_t (*now)(void))
 	r->now = now;
 }
 
+/* Registers hold 0..99 (BCD) or a byte (binary). The guest can set any date,
+ * so a year before 1900 makes tm_year negative: wrap into range first. */
 static uint8_t rtc_to_reg(const struct rtc *r, int v)
 {
+	unsigned u = (unsigned)(((v % 100) + 100) % 100);
+
 	if (r->ram[REG_B] & B_DM_BINARY)
-		return (uint8_t)v;
-	return (uint8_t)(((v / 10) << 4) | (v % 10));
+		return (uint8_t)u;
+	return (uint8_t)(((u / 10) << 4) | (u % 10));
 }
 
 static int rtc_from_reg(const struct rtc *r, uint8_t v)

@@ -185,6 +185,26 @@ static void test_set_time_12h_binary_century(void **state)
 	assert_int_equal(rd(MDAY), 31);
 }
 
+/* Found by fuzz_legacy_io: a guest date before 1900 made tm_year negative and
+ * the BCD conversion shifted a negative value (UB). The year field wraps. */
+static void test_year_before_1900(void **state)
+{
+	(void)state;
+	wr(REG_B, 0x82);
+	wr(SEC, 0x00);
+	wr(MIN, 0x00);
+	wr(HOUR, 0x00);
+	wr(MDAY, 0x01);
+	wr(MON, 0x01);
+	wr(YEAR, 0x99);
+	wr(CENTURY, 0x18);                    /* 1899 */
+	wr(REG_B, 0x02);
+	assert_int_equal(rd(YEAR), 0x99);
+	assert_int_equal(rd(CENTURY), 0x18);
+	wr(REG_B, 0x06);                      /* binary mode */
+	assert_int_equal(rd(YEAR), 99);
+}
+
 static void test_nonsense_date_keeps_offset(void **state)
 {
 	wr(REG_B, 0x82);
@@ -268,6 +288,7 @@ int main(void)
 		T(test_binary_and_12h),
 		T(test_set_time),
 		T(test_set_time_12h_binary_century),
+		T(test_year_before_1900),
 		T(test_nonsense_date_keeps_offset),
 		T(test_index_and_ram),
 		T(test_bus),
