@@ -82,7 +82,8 @@ lab: all
 lab-check: lab
 	@tests/lab/run-tests.sh
 
-# libFuzzer over the e1000 (tests/fuzz): a bounded run in check, a long one on demand.
+# libFuzzer (tests/fuzz: e1000, virtio-net, port I/O devices, stream framing, command line):
+# a bounded run in check (FUZZ_SECONDS in total), a long one on demand.
 FUZZ_SECONDS ?= 30
 fuzz: deps
 	@$(MAKE) -s -C tests/fuzz run FUZZ_SECONDS=$(FUZZ_SECONDS)

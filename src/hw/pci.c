@@ -130,7 +130,7 @@ uint32_t pci_cfg_read(struct pci_dev *dev, unsigned off, unsigned len)
 {
 	uint32_t v = 0;
 
-	if (off >= sizeof(dev->cfg) || len > sizeof(dev->cfg) - off)
+	if (off >= sizeof(dev->cfg) || len > 4 || len > sizeof(dev->cfg) - off)
 		return ~0u;
 	for (unsigned i = 0; i < len; i++)
 		v |= (uint32_t)dev->cfg[off + i] << (8 * i);
