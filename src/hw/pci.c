@@ -145,7 +145,7 @@ void pci_cfg_write(struct pci_dev *dev, unsigned off, unsigned len, uint32_t val
 	unsigned mctl = dev->msix.cap + PCI_MSIX_FLAGS;
 	uint16_t old_mctl;
 
-	if (off >= sizeof(dev->cfg) || len > sizeof(dev->cfg) - off)
+	if (off >= sizeof(dev->cfg) || len > 4 || len > sizeof(dev->cfg) - off)
 		return;
 	old_mctl = dev->msix.nvec ? cfg_get16(dev->cfg, mctl) : 0;
 	for (unsigned i = 0; i < len; i++) {
