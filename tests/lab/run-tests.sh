@@ -8,7 +8,10 @@
 #            restrict=on, two NICs, -net nic -net user, the default network), virtio-net
 #   netdev   tap/bridge/socket/stream/passt backends, skiff <-> QEMU wire compatibility, e1000
 #            fidelity (ethtool -t/-e/-d/-S, TSO, VLAN)
-# The default runs core+net in one lab boot and netdev in a second.
+#            (netdev = e1000 + bridge: one lab host boot each)
+# The default runs core+net in one lab boot, then e1000 and bridge in one each: the lab host
+# soft-locks now and then (LAB.md), and a hang costs its batch plus LAB_IDLE (default here
+# 120 s: every healthy step prints within a minute).
 # LAB_RETRIES (default 1): how often to rerun a batch whose lab host hangs (reported).
 # A test whose scenario reports SKIP counts as neither passed nor failed (shown as SKIP).
 set -euo pipefail
@@ -51,8 +54,10 @@ for suite in ${LAB_SUITES:-core net netdev}; do
 	case "$suite" in
 	core) core_net+=" cli:skiff boot:skiff bigcpu:skiff reboot:skiff" ;;
 	net) core_net+=" netuser:qemu netuser:skiff net:qemu:virtio-net-pci net:skiff:virtio-net-pci" ;;
-	netdev) batches+=("netbridge nete1000:qemu nete1000:skiff") ;;
-	*) lab_die "unknown LAB_SUITES entry '$suite' (core, net, netdev)" ;;
+	netdev) batches+=("nete1000:qemu nete1000:skiff" "netbridge") ;;
+	e1000) batches+=("nete1000:qemu nete1000:skiff") ;;
+	bridge) batches+=("netbridge") ;;
+	*) lab_die "unknown LAB_SUITES entry '$suite' (core, net, netdev = e1000 + bridge)" ;;
 	esac
 done
 [ -z "$core_net" ] || batches=("boot:qemu$core_net" "${batches[@]}")
@@ -83,7 +88,7 @@ for batch in "${batches[@]}"; do
 	while :; do
 		attempt=$((attempt + 1))
 		rc=0
-		"$LAB_DIR/run-lab.sh" --timeout "${LAB_TIMEOUT:-1200}" --log "$log" --results "$results" "${plan[@]}" || rc=$?
+		"$LAB_DIR/run-lab.sh" --timeout "${LAB_TIMEOUT:-900}" --idle "${LAB_IDLE:-120}" --log "$log" --results "$results" "${plan[@]}" || rc=$?
 		[ "$rc" = 3 ] || break
 		hung=$(sed -n 's/^LAB-RESULT lab-host FAIL //p' "$results")
 		hung_note="$hung_note attempt $attempt: $hung;"
