@@ -268,6 +268,33 @@ static void cpuid_xsave_leaves(struct cpuid_table *t, const struct cpu_model *m)
 	}
 }
 
+/* KVM paravirtual features (CPUID.40000001H:EAX) that make the guest issue
+ * hypercalls: PV_UNHALT (7), PV_SEND_IPI (11), PV_SCHED_YIELD (13). */
+#define KVM_PV_HYPERCALL_FEATURES ((1u << 7) | (1u << 11) | (1u << 13))
+
+/* A model of the other vendor (IvyBridge on an AMD host, qemu64 on Intel)
+ * makes Linux use the other vendor's hypercall instruction (VMCALL vs
+ * VMMCALL); KVM then rewrites it in the guest's kernel text, which faults on
+ * write-protected text (seen: an oops in kvm_kick_cpu). Such guests get the
+ * KVM features that need no hypercall only. */
+static void cpuid_cross_vendor(struct cpuid_table *t, struct cpuid_table *host,
+			       const struct cpu_model *m)
+{
+	struct cpuid_entry *h0 = cpuid_find(host, 0, 0), *pv = cpuid_find(t, 0x40000001, 0);
+	char host_vendor[12];
+
+	if (!h0 || !pv || !m->vendor[0])
+		return;
+	memcpy(host_vendor, &h0->ebx, 4);
+	memcpy(host_vendor + 4, &h0->edx, 4);
+	memcpy(host_vendor + 8, &h0->ecx, 4);
+	if (memcmp(host_vendor, m->vendor, 12) == 0)
+		return;
+	pv->eax &= ~KVM_PV_HYPERCALL_FEATURES;
+	debug_report("cpu: %s's vendor differs from the host's: no KVM PV unhalt/IPI/yield",
+		     m->name);
+}
+
 int cpuid_apply_model(struct cpuid_table *t, const struct cpu_model *m,
 		      const struct kvlist *flags, bool tsc_deadline)
 {
@@ -363,6 +390,7 @@ int cpuid_apply_model(struct cpuid_table *t, const struct cpu_model *m,
 	if (cpuid_apply_flags(t, flags, &supported, tsc_deadline) < 0)
 		return -1;
 	cpuid_xsave_leaves(t, m);
+	cpuid_cross_vendor(t, &supported, m);
 	return 0;
 }
 
