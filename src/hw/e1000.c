@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cli/keyval.h"
+#include "hw/nic.h"
 #include "hw/e1000.h"
 #include "hw/e1000_regs.h"
 #include "util/event_loop.h"
@@ -1541,14 +1542,8 @@ struct e1000 *e1000_create(struct pci_bus *pbus, const struct nic_config *cfg,
 	if (e1000_parse_opts(s, cfg) < 0)
 		goto fail;
 	e1000_crc32_init();
-	if (cfg->has_mac)
-		memcpy(s->macaddr, cfg->mac, 6);
-	else
-		net_default_mac(s->macaddr);
-	if (s->macaddr[0] & 1) {
-		error_report("Property 'e1000.mac' doesn't take a multicast address");
+	if (nic_pick_mac(cfg, "e1000", s->macaddr) < 0)
 		goto fail;
-	}
 
 	pci_dev_init(&s->pci, "e1000", E1000_VENDOR_ID, E1000_DEVICE_ID, E1000_REVISION,
 		     0x020000, E1000_SUBSYS_VENDOR, E1000_SUBSYS_ID, true);
@@ -1566,15 +1561,9 @@ struct e1000 *e1000_create(struct pci_bus *pbus, const struct nic_config *cfg,
 		}
 	}
 
-	s->nc = net_client_new(&e1000_net_ops, cfg->id, s);
+	s->nc = nic_client_new(&e1000_net_ops, cfg, "e1000", s, peer);
 	if (!s->nc)
 		goto fail;
-	s->nc->has_vnet_hdr = true;
-	if (peer && net_client_connect(s->nc, peer) < 0) {
-		error_report("Property 'e1000.netdev' can't take value '%s', it's in use",
-			     peer->name ? peer->name : "?");
-		goto fail;
-	}
 	e1000_eeprom_build(s);
 	e1000_reset(s);
 	if (pci_bus_add(pbus, &s->pci, cfg->slot) < 0)
@@ -1591,12 +1580,7 @@ void e1000_destroy(struct e1000 *s)
 {
 	if (!s)
 		return;
-	if (s->nc) {
-		struct net_client *nc = s->nc;
-		nc->opaque = NULL;
-		s->nc = NULL;
-		net_client_free(nc);
-	}
+	nic_client_free(&s->nc);
 	el_timer_free(s->mit_timer);
 	free(s->tx.buf);
 	free(s->tx.seg);

@@ -29,6 +29,47 @@ static int nic_pick_slot(struct pci_bus *pbus)
 	return -1;
 }
 
+int nic_pick_mac(const struct nic_config *cfg, const char *model, uint8_t mac[6])
+{
+	if (cfg->has_mac)
+		memcpy(mac, cfg->mac, 6);
+	else
+		net_default_mac(mac);
+	if (mac[0] & 1) {
+		error_report("Property '%s.mac' doesn't take a multicast address", model);
+		return -1;
+	}
+	return 0;
+}
+
+struct net_client *nic_client_new(const struct net_client_ops *ops, const struct nic_config *cfg,
+				  const char *model, void *opaque, struct net_client *peer)
+{
+	struct net_client *nc = net_client_new(ops, cfg->id, opaque);
+
+	if (!nc)
+		return NULL;
+	nc->has_vnet_hdr = true;
+	if (peer && net_client_connect(nc, peer) < 0) {
+		error_report("Property '%s.netdev' can't take value '%s', it's in use", model,
+			     peer->name ? peer->name : "?");
+		nic_client_free(&nc);
+		return NULL;
+	}
+	return nc;
+}
+
+void nic_client_free(struct net_client **ncp)
+{
+	struct net_client *nc = *ncp;
+
+	if (!nc)
+		return;
+	nc->opaque = NULL;   /* frames still queued must not reach a freed device */
+	*ncp = NULL;
+	net_client_free(nc);
+}
+
 /* Properties every PCI NIC takes in QEMU, handled once here; the devices
  * validate only their own (and reject what is left unused). */
 static int nic_common_props(const struct nic_config *nic)

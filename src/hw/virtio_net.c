@@ -6,6 +6,7 @@
  * without one the guest sends and gets plain frames (a checksum request that
  * gets through anyway is completed in software). */
 #include "cli/keyval.h"
+#include "hw/nic.h"
 #include "hw/virtio_net.h"
 
 #include <stdlib.h>
@@ -507,23 +508,11 @@ struct virtio_net *virtio_net_create(struct pci_bus *pbus, const struct nic_conf
 	}
 	if (parse_opts(s, cfg) < 0)
 		goto fail;
-	if (cfg->has_mac)
-		memcpy(s->mac, cfg->mac, 6);
-	else
-		net_default_mac(s->mac);
-	if (s->mac[0] & 1) {
-		error_report("Property 'virtio-net-pci.mac' doesn't take a multicast address");
+	if (nic_pick_mac(cfg, "virtio-net-pci", s->mac) < 0)
 		goto fail;
-	}
-	s->nc = net_client_new(&vn_net_ops, cfg->id, s);
+	s->nc = nic_client_new(&vn_net_ops, cfg, "virtio-net-pci", s, peer);
 	if (!s->nc)
 		goto fail;
-	s->nc->has_vnet_hdr = true;
-	if (peer && net_client_connect(s->nc, peer) < 0) {
-		error_report("Property 'virtio-net-pci.netdev' can't take value '%s', it's in use",
-			     peer->name ? peer->name : "?");
-		goto fail;
-	}
 	if (peer)
 		net_client_set_vnet_hdr(s->nc, true);
 
@@ -558,12 +547,7 @@ void virtio_net_destroy(struct virtio_net *s)
 {
 	if (!s)
 		return;
-	if (s->nc) {
-		struct net_client *nc = s->nc;
-		nc->opaque = NULL;
-		s->nc = NULL;
-		net_client_free(nc);
-	}
+	nic_client_free(&s->nc);
 	free(s->rx_first);
 	free(s->elem);
 	free(s->tx_elem);
