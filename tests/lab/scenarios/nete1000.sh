@@ -32,7 +32,18 @@ else
 			result "$2" FAIL "ethtool -t: ${res:-no result ($(grep -m1 "^$1 " "$log" | cut -c1-80))}: $vals"
 		fi
 	}
-	etest L2-ETEST-OFF "e1000-selftest-offline-$vmm"
+	if [ "$vmm" = qemu ]; then
+		# QEMU's e1000 is known to fail the offline test (register test at 0x28 and the
+		# loopback test, research/e1000.md): its test here checks that the lab reproduces that.
+		res=$(sed -n "s/^L2-ETEST-OFF The test result is //p" "$log" | head -n1)
+		vals=$(sed -n "s/^L2-ETEST-OFF \([A-Za-z]*\) *test *([a-z\/]*)[ \t]*\([0-9-]*\)\$/\1=\2/p" "$log" | tr '\n' ' ')
+		case "$res $vals" in
+		"FAIL "*Register=[1-9]*) result "e1000-selftest-offline-qemu" PASS "QEMU's known failure reproduced: ethtool -t: FAIL: $vals" ;;
+		*) result "e1000-selftest-offline-qemu" FAIL "expected QEMU's register-test failure, got: ${res:-nothing}: $vals" ;;
+		esac
+	else
+		etest L2-ETEST-OFF "e1000-selftest-offline-$vmm"
+	fi
 	etest L2-ETEST-ON "e1000-selftest-online-$vmm"
 	# ethtool -e: "0x0000:		52 54 00 ..." lines; the MAC is bytes 0-5, words 0-0x3F sum to 0xBABA
 	ee=$(awk '$1 == "L2-EEPROM" && $2 ~ /^0x[0-9a-f]+:$/ { for (i = 3; i <= NF; i++) printf "%s ", $i }' "$log")
