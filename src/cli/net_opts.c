@@ -328,6 +328,26 @@ static int net_model_of(const char *name, const struct nic_model **out)
 	return 0;
 }
 
+/* The start of -netdev and -device: split the option string, fetch its
+ * implied first key (type=, driver=), serve "help"/"?". 0 to go on, 1 when
+ * help was printed, -1 after an error message. */
+static int net_opts_head(struct kvlist *kv, const char *arg, const char *key, const char **val,
+			 void (*help)(void))
+{
+	if (kvlist_parse(kv, arg, key))
+		return -1;
+	*val = kvlist_get(kv, key);
+	if (!*val) {
+		error_report("Parameter '%s' is missing", key);
+		return -1;
+	}
+	if (!strcmp(*val, "help") || !strcmp(*val, "?")) {
+		help();
+		return 1;
+	}
+	return 0;
+}
+
 /* -netdev TYPE,id=ID,... */
 static int net_netdev(struct net_build *b, const char *arg)
 {
@@ -341,18 +361,10 @@ static int net_netdev(struct net_build *b, const char *arg)
 			     "write -netdev TYPE,id=ID,KEY=VALUE,...");
 		return -1;
 	}
-	if (kvlist_parse(&kv, arg, "type"))
+	ret = net_opts_head(&kv, arg, "type", &type, cli_netdev_help);
+	if (ret)
 		goto out;
-	type = kvlist_get(&kv, "type");
-	if (!type) {
-		error_report("Parameter 'type' is missing");
-		goto out;
-	}
-	if (!strcmp(type, "help") || !strcmp(type, "?")) {
-		cli_netdev_help();
-		ret = 1;
-		goto out;
-	}
+	ret = -1;
 	if (net_check_type(type))
 		goto out;
 	id = kvlist_get(&kv, "id");
@@ -601,18 +613,10 @@ static int net_device(struct net_build *b, const char *arg)
 	int slot = -1, peer_idx = -1;
 	int ret = -1;
 
-	if (kvlist_parse(&kv, arg, "driver"))
+	ret = net_opts_head(&kv, arg, "driver", &driver, cli_device_help);
+	if (ret)
 		goto out;
-	driver = kvlist_get(&kv, "driver");
-	if (!driver) {
-		error_report("Parameter 'driver' is missing");
-		goto out;
-	}
-	if (!strcmp(driver, "help") || !strcmp(driver, "?")) {
-		cli_device_help();
-		ret = 1;
-		goto out;
-	}
+	ret = -1;
 	model = net_model_find(driver, false);
 	if (!model) {
 		bool nic = !strcmp(driver, "virtio");
