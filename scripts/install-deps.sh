@@ -3,7 +3,7 @@
 # Cheap when everything is there already (one dpkg-query), so make calls it every time.
 set -eu
 
-build_pkgs="gcc make libc6-dev libcmocka-dev libslirp-dev liblzma-dev acpica-tools clang libclang-rt-14-dev"
+build_pkgs="gcc make libc6-dev libcmocka-dev libslirp-dev liblzma-dev zlib1g-dev acpica-tools clang libclang-rt-14-dev"
 lab_pkgs="qemu-system-x86 qemu-utils seabios busybox-static cpio kmod iperf3 ethtool iproute2 tcpdump socat curl xz-utils bridge-utils"
 
 case "${1:-build}" in

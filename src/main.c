@@ -30,6 +30,7 @@
 #include "vm/layout.h"
 #include "vm/runstate.h"
 #include "vm/vcpu.h"
+#include "vm/exit_stats.h"
 #include "vm/vm.h"
 
 /* Set in the environment of a re-executed skiff after a guest reset. */
@@ -160,10 +161,19 @@ static void stage_net_exit(void)
 	net_cleanup();
 }
 
+static void main_coalesced_flush(void *opaque)
+{
+	if (vm_coalesced_pending(opaque))
+		vm_coalesced_flush(opaque);
+}
+
 static int stage_vcpus_init(void)
 {
 	if (vcpu_create_all(&vm) < 0 || vm_load_kernel(&vm) < 0)
 		return -1;
+	/* Device work on the loop thread (a packet for the e1000) sees the guest's queued
+	 * register writes (RDT) first. */
+	el_set_wake_hook(main_coalesced_flush, &vm);
 	return 0;
 }
 
@@ -205,12 +215,14 @@ static void stage_pidfile_exit(void)
 
 static int stage_run_init(void)
 {
+	exit_stats_init();
 	return vcpu_start_all(&vm);
 }
 
 static void stage_run_exit(void)
 {
 	vcpu_stop_all(&vm);
+	exit_stats_dump();
 }
 
 static const struct stage {

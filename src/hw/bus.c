@@ -8,6 +8,19 @@ void bus_init(struct bus *bus, const char *name)
 {
 	memset(bus, 0, sizeof(*bus));
 	bus->name = name;
+	bus->is_pio = strcmp(name, "pio") == 0;
+}
+
+void bus_set_coalesced(struct bus *bus, uint64_t addr, uint64_t len, bool add)
+{
+	if (bus->coalesce && len)
+		bus->coalesce(bus->hook_opaque, bus->is_pio, addr, len, add);
+}
+
+void bus_flush_coalesced(struct bus *bus)
+{
+	if (bus->flush)
+		bus->flush(bus->hook_opaque);
 }
 
 int bus_register(struct bus *bus, uint64_t base, uint64_t len, bus_access_fn fn,

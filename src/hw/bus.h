@@ -26,10 +26,23 @@ struct bus_region {
 
 #define BUS_MAX_REGIONS 64
 
+/* Coalesced writes (KVM_REGISTER_COALESCED_MMIO, its PIO variant): the kernel queues a write
+ * into a zone in a ring instead of exiting, and the VMM replays the queue, in order, before it
+ * handles the next access that does exit (vm/coalesced.c). Devices mark as coalesced only
+ * registers whose writes nobody observes until the guest's next exiting access: that saves an
+ * exit per write (QEMU does the same for the e1000 and the PCI address port). Without KVM (unit
+ * tests) the hooks stay NULL and every write is delivered at once. */
+typedef void (*bus_coalesce_fn)(void *opaque, bool pio, uint64_t addr, uint64_t len, bool add);
+typedef void (*bus_flush_fn)(void *opaque);
+
 struct bus {
 	const char *name;          /* "pio" or "mmio", for messages */
 	struct bus_region region[BUS_MAX_REGIONS]; /* sorted by base */
 	int nr_regions;
+	bool is_pio;
+	bus_coalesce_fn coalesce;  /* set by the VM when KVM supports it */
+	bus_flush_fn flush;        /* replay queued writes now (big lock held) */
+	void *hook_opaque;
 };
 
 void bus_init(struct bus *bus, const char *name);
@@ -43,6 +56,11 @@ int bus_unregister(struct bus *bus, uint64_t base, void *opaque);
  * end is treated as unclaimed. */
 bool bus_access(struct bus *bus, uint64_t addr, uint8_t *data, unsigned len, bool is_write);
 const struct bus_region *bus_find(const struct bus *bus, uint64_t addr);
+/* Mark [addr, addr + len) as coalesced (add) or not; a no-op without the VM's hook. */
+void bus_set_coalesced(struct bus *bus, uint64_t addr, uint64_t len, bool add);
+/* Deliver queued coalesced writes now: for a device that waits on a register the guest may
+ * have written without an exit (e1000 RDT while receive is blocked). Big lock held. */
+void bus_flush_coalesced(struct bus *bus);
 
 /* Little-endian helpers for handlers. */
 static inline uint64_t bus_data_get(const uint8_t *data, unsigned len)

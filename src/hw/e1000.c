@@ -18,6 +18,7 @@
 #include "hw/nic.h"
 #include "hw/e1000.h"
 #include "hw/e1000_regs.h"
+#include "net/checksum.h"
 #include "util/event_loop.h"
 #include "util/log.h"
 
@@ -87,7 +88,23 @@ struct e1000 {
 	struct el_timer *mit_timer;
 	bool mit_timer_on;
 	bool mit_ide;
+
+	/* Receive blocked on a full ring while RDT writes may sit in KVM's coalesced queue:
+	 * deliver them after a short wait (doubling up to E1000_RX_RETRY_MAX_NS). */
+	struct el_timer *rx_retry;
+	uint64_t rx_retry_ns;
 };
+
+#define E1000_RX_RETRY_MIN_NS  200000ull     /* 0.2 ms */
+#define E1000_RX_RETRY_MAX_NS  50000000ull   /* 50 ms */
+
+/* Registers whose writes act at once in a way the guest may observe without another
+ * exiting access (interrupt state, the PHY, transmit start): never coalesced. Every other
+ * BAR0 write is (hw/bus.h), as in QEMU: RDT, ITR and EECD bit-banging are the busy ones. */
+static const uint32_t e1000_uncoalesced[] = {
+	E1000_MDIC, E1000_ICR, E1000_ICS, E1000_IMS, E1000_IMC, E1000_TCTL, E1000_TDT, /* ascending */
+};
+#define E1000_N_UNCOALESCED (sizeof(e1000_uncoalesced) / sizeof(e1000_uncoalesced[0]))
 
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                        */
@@ -116,46 +133,6 @@ static inline void e1000_put_le32(uint8_t *p, uint32_t v)
 {
 	for (int i = 0; i < 4; i++)
 		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-/* Ones-complement sum (RFC 1071), not yet folded. */
-static uint32_t e1000_csum_add(uint32_t sum, const uint8_t *p, size_t len)
-{
-	size_t i;
-	for (i = 0; i + 1 < len; i += 2)
-		sum += e1000_be16(p + i);
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	return sum;
-}
-
-static uint16_t e1000_csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xFFFF) + (sum >> 16);
-	return (uint16_t)sum;
-}
-
-static uint32_t e1000_crc32_table[256];
-
-static void e1000_crc32_init(void)
-{
-	if (e1000_crc32_table[1])
-		return;
-	for (uint32_t i = 0; i < 256; i++) {
-		uint32_t c = i;
-		for (int k = 0; k < 8; k++)
-			c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-		e1000_crc32_table[i] = c;
-	}
-}
-
-static uint32_t e1000_crc32(const uint8_t *p, size_t len)
-{
-	uint32_t c = 0xFFFFFFFFu;
-	for (size_t i = 0; i < len; i++)
-		c = e1000_crc32_table[(c ^ p[i]) & 0xFF] ^ (c >> 8);
-	return c ^ 0xFFFFFFFFu;
 }
 
 static void e1000_stat_inc(struct e1000 *s, uint32_t off)
@@ -593,7 +570,8 @@ static void e1000_tx_stats(struct e1000 *s, const uint8_t *frame, size_t len)
 	}
 }
 
-static size_t e1000_rx_frame(struct e1000 *s, const uint8_t *frame, size_t len, bool can_wait);
+static size_t e1000_rx_frame(struct e1000 *s, const uint8_t *frame, size_t len, bool can_wait,
+			     bool l4_ok);
 
 /* Hand one finished frame to the wire (or, in loopback, to our own RX).
  * vh: virtio-net header to use when the peer speaks it (NULL: none). */
@@ -618,9 +596,9 @@ static void e1000_tx_emit(struct e1000 *s, uint8_t *frame, size_t len, struct vi
 			e1000_put_be16(s->rx_buf + 12, (uint16_t)s->mac[R(E1000_VET)]);
 			e1000_put_be16(s->rx_buf + 14, s->tx.vlan_tci);
 			memmove(s->rx_buf + 16, frame + 12, len - 12);
-			e1000_rx_frame(s, s->rx_buf, len + 4, false);
+			e1000_rx_frame(s, s->rx_buf, len + 4, false, false);
 		} else {
-			e1000_rx_frame(s, frame, len, false);
+			e1000_rx_frame(s, frame, len, false, false);
 		}
 		return;
 	}
@@ -663,7 +641,7 @@ static void e1000_put_csum(uint8_t *buf, size_t len, unsigned css, unsigned cso,
 	end = (cse && cse < len) ? (size_t)cse + 1 : len;
 	if (end <= css)
 		return;
-	v = (uint16_t)~e1000_csum_fold(e1000_csum_add(0, buf + css, end - css));
+	v = (uint16_t)~csum_fold(csum_add(0, buf + css, end - css));
 	if (udp && v == 0)
 		v = 0xFFFF;  /* RFC 768: 0 means "no checksum" */
 	e1000_put_be16(buf + cso, v);
@@ -686,7 +664,7 @@ static void e1000_tx_csum(struct e1000 *s, uint8_t *buf, size_t len, const struc
 static void e1000_csum_seed_add(uint8_t *p, uint32_t n)
 {
 	uint32_t v = e1000_be16(p) + (n & 0xFFFF) + (n >> 16);
-	e1000_put_be16(p, e1000_csum_fold(v));
+	e1000_put_be16(p, csum_fold(v));
 }
 
 /* Per-segment header fix-ups (SDM 3.5.3): IP length/ID, TCP sequence and
@@ -955,7 +933,7 @@ static bool e1000_rx_addr_ok(const struct e1000 *s, const uint8_t *dst)
 }
 
 /* RX checksum offload (SDM 3.2.9): status/errors for IPv4 TCP/UDP. */
-static void e1000_rx_csum(const struct e1000 *s, const uint8_t *f, size_t len,
+static void e1000_rx_csum(const struct e1000 *s, const uint8_t *f, size_t len, bool l4_ok,
 			  uint8_t *status, uint8_t *errors)
 {
 	uint32_t rxcsum = s->mac[R(E1000_RXCSUM)];
@@ -975,7 +953,7 @@ static void e1000_rx_csum(const struct e1000 *s, const uint8_t *f, size_t len,
 		return;
 	if (rxcsum & E1000_RXCSUM_IPOFL) {
 		*status |= E1000_RXD_STAT_IPCS;
-		if (e1000_csum_fold(e1000_csum_add(0, ip, ihl)) != 0xFFFF)
+		if (csum_fold(csum_add(0, ip, ihl)) != 0xFFFF)
 			*errors |= E1000_RXD_ERR_IPE;
 	}
 	if (!(rxcsum & E1000_RXCSUM_TUOFL) || (e1000_be16(ip + 6) & 0x3FFF))
@@ -986,12 +964,12 @@ static void e1000_rx_csum(const struct e1000 *s, const uint8_t *f, size_t len,
 	if ((ip[9] == 6 && l4len < 20) || (ip[9] == 17 && l4len < 8))
 		return;
 	*status |= E1000_RXD_STAT_TCPCS;
-	if (ip[9] == 17 && e1000_be16(ip + ihl + 6) == 0)
-		return;  /* UDP without checksum */
-	sum = e1000_csum_add(0, ip + 12, 8);
+	if (l4_ok || (ip[9] == 17 && e1000_be16(ip + ihl + 6) == 0))
+		return;  /* known good (the backend said so), or UDP without checksum */
+	sum = csum_add(0, ip + 12, 8);
 	sum += ip[9] + (uint32_t)l4len;
-	sum = e1000_csum_add(sum, ip + ihl, l4len);
-	if (e1000_csum_fold(sum) != 0xFFFF)
+	sum = csum_add(sum, ip + ihl, l4len);
+	if (csum_fold(sum) != 0xFFFF)
 		*errors |= E1000_RXD_ERR_TCPE;
 }
 
@@ -1012,7 +990,10 @@ static void e1000_rx_stats(struct e1000 *s, const uint8_t *f, size_t len)
 /* Take one frame (no FCS). Returns len when consumed or dropped, 0 when it
  * must wait for RX descriptors (only if can_wait: backend frames; loopback
  * frames are dropped like on the wire). */
-static size_t e1000_rx_frame(struct e1000 *s, const uint8_t *frame, size_t len, bool can_wait)
+/* l4_ok: the backend vouches for the TCP/UDP checksum (virtio-net header DATA_VALID, or
+ * NEEDS_CSUM that was just completed): RX checksum offload need not sum the payload again. */
+static size_t e1000_rx_frame(struct e1000 *s, const uint8_t *frame, size_t len, bool can_wait,
+			     bool l4_ok)
 {
 	uint32_t rctl = s->mac[R(E1000_RCTL)];
 	uint8_t *f = s->rx_buf;
@@ -1070,10 +1051,10 @@ static size_t e1000_rx_frame(struct e1000 *s, const uint8_t *frame, size_t len, 
 		flen -= 4;
 		status |= E1000_RXD_STAT_VP;
 	}
-	e1000_rx_csum(s, f, flen, &status, &errors);
+	e1000_rx_csum(s, f, flen, l4_ok, &status, &errors);
 	total = (uint32_t)flen;
 	if (!(rctl & E1000_RCTL_SECRC)) {
-		e1000_put_le32(f + flen, e1000_crc32(f, flen));
+		e1000_put_le32(f + flen, eth_fcs(f, flen));
 		total += E1000_FCS_LEN;
 	}
 
@@ -1131,6 +1112,29 @@ static size_t e1000_rx_frame(struct e1000 *s, const uint8_t *frame, size_t len, 
 /* ------------------------------------------------------------------ */
 /* net_client glue                                                      */
 
+/* The ring is full (or not set up): the guest's RDT write may be queued as a coalesced write
+ * that nothing delivers until its next exit, so look again soon, backing off. */
+static void e1000_rx_retry_arm(struct e1000 *s)
+{
+	if (!s->rx_retry || el_timer_pending(s->rx_retry))
+		return;
+	s->rx_retry_ns = s->rx_retry_ns ? s->rx_retry_ns * 2 : E1000_RX_RETRY_MIN_NS;
+	if (s->rx_retry_ns > E1000_RX_RETRY_MAX_NS)
+		s->rx_retry_ns = E1000_RX_RETRY_MAX_NS;
+	el_timer_mod(s->rx_retry, el_now_ns() + s->rx_retry_ns);
+}
+
+static void e1000_rx_kick(struct e1000 *s);
+
+static void e1000_rx_retry_cb(void *opaque)
+{
+	struct e1000 *s = opaque;
+
+	if (s->pci.bus)
+		bus_flush_coalesced(s->pci.bus->mmio);   /* an RDT write, if queued, kicks RX */
+	e1000_rx_kick(s);
+}
+
 static bool e1000_nc_can_receive(struct net_client *nc)
 {
 	struct e1000 *s = nc->opaque;
@@ -1144,9 +1148,13 @@ static bool e1000_nc_can_receive(struct net_client *nc)
 		return true;
 	if (!e1000_bus_master(s) || s->rx_busy)
 		return false;
-	if (!e1000_ring(s, E1000_RDBAL, E1000_RDBAH, E1000_RDLEN, E1000_RDH, E1000_RDT, &base, &count))
+	if (!e1000_ring(s, E1000_RDBAL, E1000_RDBAH, E1000_RDLEN, E1000_RDH, E1000_RDT, &base, &count) ||
+	    e1000_rx_free(s, count) == 0) {
+		e1000_rx_retry_arm(s);
 		return false;
-	return e1000_rx_free(s, count) > 0;
+	}
+	s->rx_retry_ns = 0;
+	return true;
 }
 
 static ssize_t e1000_nc_receive(struct net_client *nc, const struct iovec *iov, int iovcnt)
@@ -1156,6 +1164,7 @@ static ssize_t e1000_nc_receive(struct net_client *nc, const struct iovec *iov, 
 	struct virtio_net_hdr vh = { 0 };
 	uint8_t *f;
 	size_t r;
+	bool l4_ok = false;
 
 	for (int i = 0; i < iovcnt; i++)
 		total += iov[i].iov_len;
@@ -1194,11 +1203,15 @@ static ssize_t e1000_nc_receive(struct net_client *nc, const struct iovec *iov, 
 			debug_report("e1000: dropping GSO frame from backend");
 			return (ssize_t)(total + hlen);
 		}
-		if (vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
-			e1000_put_csum(f, total, vh.csum_start, (unsigned)vh.csum_start + vh.csum_offset, 0, false);
+		if (vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+			csum_complete(f, total, vh.csum_start, vh.csum_offset);
+			l4_ok = true;
+		} else if (vh.flags & VIRTIO_NET_HDR_F_DATA_VALID) {
+			l4_ok = true;
+		}
 	}
 	s->rx_busy = true;
-	r = e1000_rx_frame(s, f, total, true);
+	r = e1000_rx_frame(s, f, total, true, l4_ok);
 	s->rx_busy = false;
 	return r ? (ssize_t)(total + hlen) : 0;
 }
@@ -1541,7 +1554,6 @@ struct e1000 *e1000_create(struct pci_bus *pbus, const struct nic_config *cfg,
 	}
 	if (e1000_parse_opts(s, cfg) < 0)
 		goto fail;
-	e1000_crc32_init();
 	if (nic_pick_mac(cfg, "e1000", s->macaddr) < 0)
 		goto fail;
 
@@ -1553,12 +1565,25 @@ struct e1000 *e1000_create(struct pci_bus *pbus, const struct nic_config *cfg,
 		error_report("e1000: cannot add BARs");
 		goto fail;
 	}
+	for (unsigned i = 0, start = 0; i <= E1000_N_UNCOALESCED; i++) {
+		uint32_t end = i < E1000_N_UNCOALESCED ? e1000_uncoalesced[i] : E1000_MMIO_SIZE;
+		if (end > start && pci_bar_add_coalesced(&s->pci, 0, start, end - start) < 0) {
+			error_report("e1000: cannot set up coalesced register writes");
+			goto fail;
+		}
+		start = end + 4;
+	}
 	if (s->mitigation) {
 		s->mit_timer = el_timer_new(e1000_mit_timer_cb, s);
 		if (!s->mit_timer) {
 			error_report("e1000: out of memory");
 			goto fail;
 		}
+	}
+	s->rx_retry = el_timer_new(e1000_rx_retry_cb, s);
+	if (!s->rx_retry) {
+		error_report("e1000: out of memory");
+		goto fail;
 	}
 
 	s->nc = nic_client_new(&e1000_net_ops, cfg, "e1000", s, peer);
@@ -1582,6 +1607,7 @@ void e1000_destroy(struct e1000 *s)
 		return;
 	nic_client_free(&s->nc);
 	el_timer_free(s->mit_timer);
+	el_timer_free(s->rx_retry);
 	free(s->tx.buf);
 	free(s->tx.seg);
 	free(s->rx_buf);

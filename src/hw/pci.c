@@ -110,6 +110,9 @@ static void pci_update_mappings(struct pci_dev *dev)
 		/* Address 0 or the all-ones sizing pattern means "not placed". */
 		want = pci_bar_enabled(dev, bar) && addr != 0 && addr != (uint32_t)~(bar->size - 1);
 		if (bar->mapped && (!want || addr != bar->addr)) {
+			for (unsigned z = 0; z < bar->nr_coalesced; z++)
+				bus_set_coalesced(bus, bar->addr + bar->coalesced[z].off,
+						  bar->coalesced[z].len, false);
 			bus_unregister(bus, bar->addr, bar->opaque);
 			bar->mapped = false;
 		}
@@ -117,6 +120,9 @@ static void pci_update_mappings(struct pci_dev *dev)
 			if (bus_register(bus, addr, bar->size, bar->fn, bar->opaque, dev->name) == 0) {
 				bar->addr = addr;
 				bar->mapped = true;
+				for (unsigned z = 0; z < bar->nr_coalesced; z++)
+					bus_set_coalesced(bus, addr + bar->coalesced[z].off,
+							  bar->coalesced[z].len, true);
 			} else {
 				/* Overlap with another region: leave it unmapped, as real
 				 * decoders would conflict; Linux never does this. */
@@ -124,6 +130,22 @@ static void pci_update_mappings(struct pci_dev *dev)
 			}
 		}
 	}
+}
+
+int pci_bar_add_coalesced(struct pci_dev *dev, int idx, uint32_t off, uint32_t len)
+{
+	struct pci_bar *bar;
+
+	if (idx < 0 || idx >= PCI_NUM_BARS)
+		return -1;
+	bar = &dev->bar[idx];
+	if (bar->type == PCI_BAR_NONE || len == 0 || off >= bar->size || len > bar->size - off ||
+	    bar->nr_coalesced >= PCI_BAR_MAX_COALESCED)
+		return -1;
+	bar->coalesced[bar->nr_coalesced].off = off;
+	bar->coalesced[bar->nr_coalesced].len = len;
+	bar->nr_coalesced++;
+	return 0;
 }
 
 uint32_t pci_cfg_read(struct pci_dev *dev, unsigned off, unsigned len)
@@ -228,6 +250,10 @@ int pci_bus_init(struct pci_bus *pbus, struct bus *pio, struct bus *mmio,
 	if (bus_register(pio, CONFIG_ADDRESS_PORT, 4, pci_config_address_io, pbus, "pci-config-address") ||
 	    bus_register(pio, CONFIG_DATA_PORT, 4, pci_config_data_io, pbus, "pci-config-data"))
 		return -1;
+	/* Writing the address latch does nothing until 0xCFC is accessed (or the latch read back),
+	 * both of which exit: coalesce it, one exit per config access instead of two. Linux scans
+	 * 256 buses for an AGP bridge at boot on family-0Fh AMD models (qemu64): 8192 accesses. */
+	bus_set_coalesced(pio, CONFIG_ADDRESS_PORT, 4, true);
 	return 0;
 }
 

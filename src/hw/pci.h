@@ -72,6 +72,8 @@
 
 enum pci_bar_type { PCI_BAR_NONE, PCI_BAR_MMIO32, PCI_BAR_IO };
 
+#define PCI_BAR_MAX_COALESCED 12
+
 struct pci_bar {
 	enum pci_bar_type type;
 	uint32_t size;         /* power of two; 0 = unused */
@@ -79,6 +81,9 @@ struct pci_bar {
 	bool mapped;           /* currently registered on a bus */
 	bus_access_fn fn;
 	void *opaque;
+	/* Coalesced write zones, offsets into the BAR (hw/bus.h); they follow the BAR. */
+	struct { uint32_t off, len; } coalesced[PCI_BAR_MAX_COALESCED];
+	unsigned nr_coalesced;
 };
 
 struct pci_bus;
@@ -149,6 +154,10 @@ void pci_dev_init(struct pci_dev *dev, const char *name, uint16_t vendor, uint16
 /* size must be a power of two (>= 16 for MMIO, >= 4 for I/O). */
 int pci_dev_add_bar(struct pci_dev *dev, int idx, enum pci_bar_type type, uint32_t size,
 		    bus_access_fn fn, void *opaque);
+/* Mark [off, off + len) of BAR idx as coalesced writes (hw/bus.h): only registers whose
+ * writes take effect unobserved until the guest's next exiting access. 0, or -1 when the
+ * range is outside the BAR or the table is full. */
+int pci_bar_add_coalesced(struct pci_dev *dev, int idx, uint32_t off, uint32_t len);
 /* Plug into slot (or the first free one if slot < 0); assigns BAR addresses.
  * Returns the slot or -1 with a message. */
 int pci_bus_add(struct pci_bus *pbus, struct pci_dev *dev, int slot);

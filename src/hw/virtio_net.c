@@ -14,6 +14,7 @@
 
 #include "hw/virtio.h"
 #include "hw/virtio_pci.h"
+#include "net/checksum.h"
 #include "util/log.h"
 
 #define BE_HDR_LEN  ((unsigned)sizeof(struct virtio_net_hdr))   /* 10 */
@@ -45,37 +46,6 @@ static unsigned guest_hdr_len(const struct virtio_net *s)
 static bool link_up(const struct virtio_net *s)
 {
 	return s->nc && !s->nc->link_down;
-}
-
-/* ------------------------------------------------------------------ */
-/* Checksums                                                             */
-
-static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
-{
-	size_t i;
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	return sum;
-}
-
-/* Complete a NEEDS_CSUM request: the field already holds the pseudo-header sum. */
-static void put_csum(uint8_t *f, size_t len, unsigned start, unsigned offset)
-{
-	uint32_t sum;
-	uint16_t v;
-
-	if (start >= len || (size_t)start + offset + 2 > len)
-		return;
-	sum = csum_add(0, f + start, len - start);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	v = (uint16_t)~sum;
-	if (v == 0)
-		v = 0xffff;   /* same value in ones complement; UDP needs it */
-	f[start + offset] = (uint8_t)(v >> 8);
-	f[start + offset + 1] = (uint8_t)v;
 }
 
 /* ------------------------------------------------------------------ */
@@ -219,7 +189,7 @@ static ssize_t vn_receive(struct net_client *nc, const struct iovec *iov, int io
 	}
 	if (!virtio_pci_has_feature(&s->vp, VIRTIO_NET_F_GUEST_CSUM)) {
 		if (vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
-			put_csum(s->rx_buf + ghl, len, vh.csum_start, vh.csum_offset);
+			csum_complete(s->rx_buf + ghl, len, vh.csum_start, vh.csum_offset);
 		memset(&vh, 0, sizeof(vh));
 	}
 	memset(s->rx_buf, 0, ghl);
@@ -274,7 +244,7 @@ static bool tx_one(struct virtio_net *s, const struct vq_elem *e)
 			return true;
 		}
 		if (vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
-			put_csum(s->tx_buf + ghl, len, vh.csum_start, vh.csum_offset);
+			csum_complete(s->tx_buf + ghl, len, vh.csum_start, vh.csum_offset);
 		iov[0] = (struct iovec){ s->tx_buf + ghl, len };
 		sent = net_send(s->nc, iov, 1);
 	}

@@ -63,6 +63,14 @@ static struct {
 	volatile int quit;
 	int status;
 	struct el_pollset ps;
+	/* Set under the big lock before the loop sleeps: until when (UINT64_MAX: no timer).
+	 * A timer armed from another thread wakes the loop only if it is due earlier; the
+	 * loop itself recomputes its timeout before it sleeps again (no self-wake). */
+	bool sleeping;
+	uint64_t sleep_until;
+	bool no_pwait2;            /* epoll_pwait2 said ENOSYS: ppoll + epoll_wait instead */
+	void (*wake_hook)(void *opaque);
+	void *wake_opaque;
 } el = { .epfd = -1, .wakefd = -1, .call_lock = PTHREAD_MUTEX_INITIALIZER };
 
 uint64_t el_now_ns(void)
@@ -195,7 +203,10 @@ void el_timer_mod(struct el_timer *t, uint64_t deadline_ns)
 {
 	t->deadline = deadline_ns;
 	t->armed = true;
-	el_wake();
+	/* e1000 interrupt mitigation re-arms a timer per interrupt: an eventfd round trip
+	 * each time cost three syscalls on the data path for nothing. */
+	if (el.sleeping && deadline_ns < el.sleep_until)
+		el_wake();
 }
 
 void el_timer_del(struct el_timer *t)
@@ -272,6 +283,12 @@ void el_call_soon(void (*fn)(void *opaque), void *opaque)
 	el.calls_tail = c;
 	pthread_mutex_unlock(&el.call_lock);
 	el_wake();
+}
+
+void el_set_wake_hook(void (*fn)(void *opaque), void *opaque)
+{
+	el.wake_hook = fn;
+	el.wake_opaque = opaque;
 }
 
 void el_quit(int status)
@@ -392,19 +409,35 @@ static void el_iterate(void)
 		tsp = &ts;
 	}
 
-	vmm_unlock();
-	n = ppoll(ps->fds, (nfds_t)ps->n, tsp, NULL);
-	vmm_lock();
-	if (n < 0 && errno != EINTR)
-		die("event loop: poll failed: %s", strerror(errno));
-
-	if (ps->fds[0].revents & POLLIN) {
-		n = epoll_wait(el.epfd, evs, 64, 0);
-		for (int i = 0; i < n; i++) {
-			struct el_fd *f = evs[i].data.ptr;
-			if (!f->deleted)
-				f->fn(f->opaque, evs[i].events);
+	el.sleeping = true;
+	el.sleep_until = timeout_ns < 0 ? UINT64_MAX : el_now_ns() + (uint64_t)timeout_ns;
+	if (ps->n == 1 && !el.no_pwait2) {
+		/* Only our own epoll set to watch (no slirp): one syscall waits and reports. */
+		vmm_unlock();
+		n = epoll_pwait2(el.epfd, evs, 64, tsp, NULL);
+		vmm_lock();
+		el.sleeping = false;
+		if (n < 0 && errno == ENOSYS) {
+			el.no_pwait2 = true;
+			n = 0;
+		} else if (n < 0 && errno != EINTR) {
+			die("event loop: epoll_pwait2 failed: %s", strerror(errno));
 		}
+	} else {
+		vmm_unlock();
+		n = ppoll(ps->fds, (nfds_t)ps->n, tsp, NULL);
+		vmm_lock();
+		el.sleeping = false;
+		if (n < 0 && errno != EINTR)
+			die("event loop: poll failed: %s", strerror(errno));
+		n = (ps->fds[0].revents & POLLIN) ? epoll_wait(el.epfd, evs, 64, 0) : 0;
+	}
+	if (el.wake_hook)
+		el.wake_hook(el.wake_opaque);
+	for (int i = 0; i < n; i++) {
+		struct el_fd *f = evs[i].data.ptr;
+		if (!f->deleted)
+			f->fn(f->opaque, evs[i].events);
 	}
 	for (struct el_source *s = el.sources; s; s = s->next)
 		if (!s->deleted)

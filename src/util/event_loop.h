@@ -51,6 +51,10 @@ void el_del_source(void *opaque);
  * callable without the lock (e.g. from a signal-free vCPU path). */
 void el_call_soon(void (*fn)(void *opaque), void *opaque);
 
+/* fn(opaque) runs each time the loop wakes up, with the lock held, before anything is
+ * dispatched (the VM delivers queued coalesced writes there). One hook; NULL removes it. */
+void el_set_wake_hook(void (*fn)(void *opaque), void *opaque);
+
 /* Run until el_quit(); returns the status given to el_quit(). Called with the
  * lock NOT held. */
 int el_run(void);

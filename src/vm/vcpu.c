@@ -8,9 +8,11 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "util/event_loop.h"
 #include "util/log.h"
+#include "vm/exit_stats.h"
 #include "vm/layout.h"
 #include "vm/runstate.h"
 
@@ -113,6 +115,14 @@ int vcpu_create_all(struct vm *vm)
 			v->run = NULL;
 			error_report("kvm: cannot map vCPU %u state: %s", i, strerror(errno));
 			return -1;
+		}
+		if (i == 0 && vm->coalesced_page) {
+			/* The coalesced ring is one per VM, visible in every vCPU's mapping
+			 * (vm_setup_coalescing checked that it fits). */
+			long pg = sysconf(_SC_PAGESIZE);
+			vm->coalesced_max = (unsigned)(((size_t)pg - sizeof(struct kvm_coalesced_mmio_ring)) /
+						       sizeof(struct kvm_coalesced_mmio));
+			vm->coalesced_ring = (void *)((char *)v->run + (size_t)vm->coalesced_page * (size_t)pg);
 		}
 		/* CPUID first: KVM decides from it which MSRs are valid. */
 		cpuid = vm->cpuid;
@@ -224,6 +234,10 @@ static bool vcpu_handle_exit(struct vcpu *v)
 		if (end > (uint64_t)vm->vcpu_mmap_size)
 			return true;   /* never trust the layout blindly */
 		vmm_lock();
+		if (vm_coalesced_pending(vm))
+			vm_coalesced_flush(vm);   /* earlier queued writes first, in order */
+		if (exit_stats_on)
+			exit_stats_count(EXIT_STATS_PIO, run->io.port, out);
 		for (uint32_t i = 0; i < run->io.count; i++) {
 			bus_access(&vm->pio, run->io.port, data, run->io.size, out);
 			data += run->io.size;
@@ -233,6 +247,10 @@ static bool vcpu_handle_exit(struct vcpu *v)
 	}
 	case KVM_EXIT_MMIO:
 		vmm_lock();
+		if (vm_coalesced_pending(vm))
+			vm_coalesced_flush(vm);
+		if (exit_stats_on)
+			exit_stats_count(EXIT_STATS_MMIO, run->mmio.phys_addr, run->mmio.is_write);
 		bus_access(&vm->mmio, run->mmio.phys_addr, run->mmio.data,
 			   run->mmio.len > 8 ? 8 : run->mmio.len, run->mmio.is_write);
 		vmm_unlock();

@@ -1,4 +1,5 @@
 #include "vm/vm.h"
+#include "vm/coalesced.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -141,6 +142,46 @@ static int vm_pci_msi(void *opaque, uint64_t address, uint32_t data)
 	return vm_signal_msi(opaque, address, data);
 }
 
+void vm_coalesced_flush(struct vm *vm)
+{
+	coalesced_drain(vm->coalesced_ring, vm->coalesced_max, &vm->pio, &vm->mmio);
+}
+
+static void vm_bus_flush(void *opaque)
+{
+	vm_coalesced_flush(opaque);
+}
+
+static void vm_bus_coalesce(void *opaque, bool pio, uint64_t addr, uint64_t len, bool add)
+{
+	struct vm *vm = opaque;
+	struct kvm_coalesced_mmio_zone z = { .addr = addr, .size = (uint32_t)len, .pio = pio };
+
+	if ((pio && !vm->coalesced_pio) || len > UINT32_MAX)
+		return;
+	/* Failure only costs the exits coalescing would have saved. */
+	if (ioctl(vm->vm_fd, add ? KVM_REGISTER_COALESCED_MMIO : KVM_UNREGISTER_COALESCED_MMIO, &z) < 0)
+		debug_report("kvm: %s coalesced %s zone 0x%llx+0x%llx: %s", add ? "adding" : "removing",
+			     pio ? "pio" : "mmio", (unsigned long long)addr, (unsigned long long)len,
+			     strerror(errno));
+}
+
+/* Coalesced writes when KVM has them (SKIFF_COALESCED=off: every write exits, for comparing). */
+static void vm_setup_coalescing(struct vm *vm)
+{
+	const char *env = getenv("SKIFF_COALESCED");
+	int page = ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_MMIO);
+
+	if (page <= 0 || (env && strcmp(env, "off") == 0) ||
+	    (long)(page + 1) * sysconf(_SC_PAGESIZE) > vm->vcpu_mmap_size)
+		return;
+	vm->coalesced_page = page;
+	vm->coalesced_pio = ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_PIO) > 0;
+	vm->pio.coalesce = vm->mmio.coalesce = vm_bus_coalesce;
+	vm->pio.flush = vm->mmio.flush = vm_bus_flush;
+	vm->pio.hook_opaque = vm->mmio.hook_opaque = vm;
+}
+
 int vm_create(struct vm *vm, const struct skiff_config *cfg)
 {
 	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
@@ -179,6 +220,7 @@ int vm_create(struct vm *vm, const struct skiff_config *cfg)
 	}
 	if (vm_map_ram(vm))
 		return -1;
+	vm_setup_coalescing(vm);
 	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
 		error_report("kvm: KVM_CREATE_IRQCHIP failed: %s", strerror(errno));
 		return -1;

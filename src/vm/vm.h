@@ -5,6 +5,7 @@
 #define SKIFF_VM_VM_H
 
 #include <pthread.h>
+#include <linux/kvm.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -32,6 +33,10 @@ struct vm {
 	int vcpu_mmap_size;
 	bool tsc_deadline;
 	bool signal_msi;          /* KVM_CAP_SIGNAL_MSI: MSI-X can be delivered */
+	int coalesced_page;       /* KVM_CAP_COALESCED_MMIO: ring page in the vCPU mmap (0: off) */
+	bool coalesced_pio;       /* KVM_CAP_COALESCED_PIO */
+	struct kvm_coalesced_mmio_ring *coalesced_ring; /* once vCPU 0 is mapped */
+	unsigned coalesced_max;
 
 	uint8_t *ram;             /* one host mapping: low RAM, then high RAM */
 	uint64_t ram_size;
@@ -55,6 +60,14 @@ int vm_create(struct vm *vm, const struct skiff_config *cfg);
  * Needs the vCPUs created (vcpu_create_all). */
 int vm_load_kernel(struct vm *vm);
 void vm_destroy(struct vm *vm);
+/* Deliver the writes KVM queued for coalesced zones (hw/bus.h). Big lock held. */
+void vm_coalesced_flush(struct vm *vm);
+/* Lock-free peek: is anything queued? (a vCPU checks on every exit) */
+static inline bool vm_coalesced_pending(const struct vm *vm)
+{
+	return vm->coalesced_ring &&
+	       vm->coalesced_ring->first != __atomic_load_n(&vm->coalesced_ring->last, __ATOMIC_RELAXED);
+}
 
 /* Set a GSI's level (KVM_IRQ_LINE); thread-safe. */
 void vm_set_irq(struct vm *vm, unsigned gsi, int level);

@@ -1,0 +1,86 @@
+#!/bin/bash
+# profile [VMM...]: where a VMM's time goes on the e1000 data path, side by side (default: qemu
+# skiff). Per VMM, one e1000 guest on tap1 (br1) runs an iperf3 server; the lab host sends to it
+# (h2g) and receives from it (g2h, -R) for 4 s each, then the guest pings the lab host. For each
+# workload one line with the L1 KVM's exit counters (debugfs, summed over all vCPUs: only this
+# guest runs) and the VMM's CPU split into user and system time:
+#   LAB-PROFILE <vmm> <workload> mbit=.. MB=.. exits=.. mmio=.. io=.. irq_inj=.. halt=..
+#               halt_wakeup=.. signal=.. user_s=.. sys_s=.. ctxsw=..
+# (the per-MB figures are derived by the reader). A secondary measure for issue 6: exits and
+# VMM CPU per byte are repeatable where lab throughput is not.
+# shellcheck source=tests/lab/scenarios/lib.sh
+. "$(dirname "$0")/lib.sh"
+[ $# -gt 0 ] || set -- qemu skiff
+export SKIFF_EXIT_STATS=1  # skiff prints the exits it handled, per address, when it stops
+mount -t debugfs none /sys/kernel/debug 2>/dev/null || true
+kd=/sys/kernel/debug/kvm
+stats="exits mmio_exits io_exits irq_injections halt_exits halt_wakeup signal_exits"
+
+kvm_snap() { local s; for s in $stats; do printf '%s ' "$(cat "$kd/$s" 2>/dev/null || echo 0)"; done; }
+# cpu_snap PID: "utime stime ctxsw" (ticks, ticks, voluntary+involuntary switches of all threads)
+cpu_snap() {
+	local stat f cs=0 t v
+	read -r stat <"/proc/$1/stat" 2>/dev/null || { echo "0 0 0"; return; }
+	read -r -a f <<<"${stat##*) }"
+	for t in /proc/"$1"/task/*/status; do
+		while read -r k v; do
+			case $k in voluntary_ctxt_switches: | nonvoluntary_ctxt_switches:) cs=$((cs + v)) ;; esac
+		done <"$t"
+	done
+	echo "${f[11]} ${f[12]} $cs"
+}
+hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
+
+# report VMM WORKLOAD MBIT BYTES "KVM0" "KVM1" "CPU0" "CPU1"
+report() {
+	local -a k0 k1 c0 c1
+	read -r -a k0 <<<"$5"
+	read -r -a k1 <<<"$6"
+	read -r -a c0 <<<"$7"
+	read -r -a c1 <<<"$8"
+	printf 'LAB-PROFILE %s %s mbit=%s MB=%s exits=%d mmio=%d io=%d irq_inj=%d halt=%d halt_wakeup=%d signal=%d user_s=%s sys_s=%s ctxsw=%d\n' \
+		"$1" "$2" "${3:-0}" "$(awk -v b="${4:-0}" 'BEGIN { printf "%.1f", b / 1048576 }')" \
+		$((k1[0] - k0[0])) $((k1[1] - k0[1])) $((k1[2] - k0[2])) $((k1[3] - k0[3])) \
+		$((k1[4] - k0[4])) $((k1[5] - k0[5])) $((k1[6] - k0[6])) \
+		"$(awk -v a="${c0[0]}" -v b="${c1[0]}" -v hz="$hz" 'BEGIN { printf "%.2f", (b - a) / hz }')" \
+		"$(awk -v a="${c0[1]}" -v b="${c1[1]}" -v hz="$hz" 'BEGIN { printf "%.2f", (b - a) / hz }')" \
+		$((c1[2] - c0[2]))
+}
+
+# iperf_profile VMM PID WORKLOAD ARGS...
+iperf_profile() {
+	local vmm=$1 pid=$2 w=$3 k0 k1 c0 c1 out mbit bytes
+	shift 3
+	k0=$(kvm_snap) c0=$(cpu_snap "$pid")
+	out=$(timeout 30 iperf3 -c 192.168.11.2 -t 4 -f m "$@" 2>&1)
+	k1=$(kvm_snap) c1=$(cpu_snap "$pid")
+	read -r mbit bytes <<<"$(echo "$out" | awk '/receiver/ { for (i = 1; i < NF; i++) {
+		if ($(i + 1) == "Mbits/sec") v = $i
+		if ($(i + 1) == "MBytes") b = $i * 1048576
+		if ($(i + 1) == "GBytes") b = $i * 1073741824 } } END { printf "%s %d\n", v, b }')"
+	report "$vmm" "$w" "$mbit" "$bytes" "$k0" "$k1" "$c0" "$c1"
+}
+
+lab_bridge
+[ -d "$kd" ] || echo "[profile] no $kd: exit counters will read 0"
+for vmm in "$@"; do
+	t=profile-$vmm
+	l2_bg "$t" "$vmm" -enable-kvm -kernel "$LAB_KERNEL" -initrd "$LAB_INITRD" -nographic -m 256M -smp 1 \
+		-append "$L2_APPEND lab.action=static,iperf3-server lab.ip=192.168.11.2/24 lab.iperf3_sessions=0 lab.iperf3_wait=90" \
+		-netdev tap,id=n0,ifname=tap1,script=no,downscript=no -device e1000,netdev=n0,mac=52:55:00:d1:55:02
+	if l2_wait "$t" 'L2-IPERF3-UP|L2-STATIC FAIL' "$LAB_L2_TIMEOUT" && [ -n "$(logline "$t" L2-IPERF3-UP)" ] && pid=$(l2_vmm_pid "$t"); then
+		sleep 1
+		k0=$(kvm_snap) c0=$(cpu_snap "$pid")
+		sleep 3
+		report "$vmm" idle 0 0 "$k0" "$(kvm_snap)" "$c0" "$(cpu_snap "$pid")"
+		iperf_profile "$vmm" "$pid" h2g
+		iperf_profile "$vmm" "$pid" g2h -R
+		k0=$(kvm_snap) c0=$(cpu_snap "$pid")
+		ping -c 20 -i 0.2 -q 192.168.11.2 | tail -n1 | sed "s/^/[profile] $vmm ping: /"
+		report "$vmm" ping 0 0 "$k0" "$(kvm_snap)" "$c0" "$(cpu_snap "$pid")"
+	else
+		echo "LAB-PROFILE $vmm FAIL (no iperf3 server in the guest)"
+	fi
+	l2_stop "$t"
+	l2_join "$t"
+done
