@@ -56,7 +56,7 @@ declare -A goal=([boot_s]="max 0.5" [dhcp_s]="max 0.5" [own_mib]="max 0.25" [own
 	[iperf3_tap_h2g_mbit]="min 1.0" [iperf3_stream_mbit]="min 1.0" [udp64_tap_kpps]="min 1.0"
 	[udp64_tap_mbit]="" [ping_user_med_ms]="max 1.0" [ping_user_p99_ms]="max 1.0"
 	[ping_tap_med_ms]="max 1.0" [ping_tap_p99_ms]="max 1.0" [cpu_s_per_gb_user]="max 1.0"
-	[cpu_s_per_gb_tap]="max 1.0")
+	[cpu_s_per_gb_tap]="max 1.0" [tso_on_g2h_mbit]="min 1.0" [tso_off_g2h_mbit]="")
 declare -A label=([boot_s]="boot to init (s)" [dhcp_s]="boot to DHCP lease (s)" [own_mib]="own mem at init (MiB)"
 	[own_net_mib]="own mem after net (MiB)" [rss_mib]="total RSS (MiB)" [iperf3_mbit]="iperf3 (Mbit/s)"
 	[iperf3_user_g2h_mbit]="user g->h (Mbit/s)" [iperf3_user_h2g_mbit]="user h->g (Mbit/s)"
@@ -64,14 +64,15 @@ declare -A label=([boot_s]="boot to init (s)" [dhcp_s]="boot to DHCP lease (s)" 
 	[iperf3_stream_mbit]="stream VM->VM (Mbit/s)" [udp64_tap_kpps]="UDP 64B tap (kpps)"
 	[udp64_tap_mbit]="UDP 64B tap (Mbit/s)" [ping_user_med_ms]="ping user med (ms)"
 	[ping_user_p99_ms]="ping user p99 (ms)" [ping_tap_med_ms]="ping tap med (ms)" [ping_tap_p99_ms]="ping tap p99 (ms)"
-	[cpu_s_per_gb_user]="CPU s/GB user g->h" [cpu_s_per_gb_tap]="CPU s/GB tap g->h")
+	[cpu_s_per_gb_user]="CPU s/GB user g->h" [cpu_s_per_gb_tap]="CPU s/GB tap g->h"
+	[tso_on_g2h_mbit]="tap g->h, TSO on (Mbit/s)" [tso_off_g2h_mbit]="tap g->h, TSO off (Mbit/s)")
 
 csv=$BENCH_DIR/results/bench-$stamp.csv
 awk '
 	BEGIN { split("boot_s dhcp_s own_mib own_net_mib rss_mib iperf3_mbit iperf3_user_g2h_mbit " \
 		"iperf3_user_h2g_mbit iperf3_tap_g2h_mbit iperf3_tap_h2g_mbit iperf3_stream_mbit " \
 		"udp64_tap_kpps udp64_tap_mbit ping_user_med_ms ping_user_p99_ms ping_tap_med_ms " \
-		"ping_tap_p99_ms cpu_s_per_gb_user cpu_s_per_gb_tap", pref, " ")
+		"ping_tap_p99_ms cpu_s_per_gb_user cpu_s_per_gb_tap tso_on_g2h_mbit tso_off_g2h_mbit", pref, " ")
 		for (i = 1; i in pref; i++) rank[pref[i]] = i }
 	{ m = $2; v = $3; x = $4
 	  if (!(m in seen)) { seen[m] = 1; order[++n] = m }

@@ -573,9 +573,26 @@ static void e1000_tx_stats(struct e1000 *s, const uint8_t *frame, size_t len)
 static size_t e1000_rx_frame(struct e1000 *s, const uint8_t *frame, size_t len, bool can_wait,
 			     bool l4_ok);
 
+/* TSO handed on whole (host GSO, or a TCP-stack backend): count the frames the 82540 would
+ * have put on the wire, HDRLEN + MSS each (SDM 3.5.3), not the one frame we pass on. */
+static void e1000_tx_stats_tso(struct e1000 *s, const struct e1000_txctx *c, const uint8_t *frame,
+			       size_t len)
+{
+	size_t pay = len - c->hdr_len, vlan = s->tx.vle && (s->mac[R(E1000_CTRL)] & E1000_CTRL_VME) ? 4 : 0;
+
+	for (size_t off = 0; off < pay; off += c->mss) {
+		size_t chunk = pay - off < c->mss ? pay - off : c->mss;
+		e1000_tx_stats(s, frame, c->hdr_len + chunk + vlan);
+	}
+	if (pay > c->mss)
+		e1000_stat_inc(s, E1000_TSCTC);
+}
+
 /* Hand one finished frame to the wire (or, in loopback, to our own RX).
- * vh: virtio-net header to use when the peer speaks it (NULL: none). */
-static void e1000_tx_emit(struct e1000 *s, uint8_t *frame, size_t len, struct virtio_net_hdr *vh)
+ * vh: virtio-net header to use when the peer speaks it (NULL: none).
+ * tso: the frame is a whole TSO packet whose statistics the caller counted. */
+static void e1000_tx_emit_ex(struct e1000 *s, uint8_t *frame, size_t len, struct virtio_net_hdr *vh,
+			     bool tso)
 {
 	struct virtio_net_hdr zero = { 0 };
 	uint8_t tag[4];
@@ -585,7 +602,8 @@ static void e1000_tx_emit(struct e1000 *s, uint8_t *frame, size_t len, struct vi
 
 	if (len == 0 || (vlan && len < 12))
 		return;
-	e1000_tx_stats(s, frame, len + (vlan ? 4 : 0));
+	if (!tso)
+		e1000_tx_stats(s, frame, len + (vlan ? 4 : 0));
 	if (e1000_loopback(s)) {
 		/* Loopback never reaches the backend (ethtool -t). The RX path
 		 * copies out of our TX buffer; nothing here can re-enter TX. */
@@ -626,6 +644,11 @@ static void e1000_tx_emit(struct e1000 *s, uint8_t *frame, size_t len, struct vi
 		iov[n++].iov_len = len;
 	}
 	net_send(s->nc, iov, n);
+}
+
+static void e1000_tx_emit(struct e1000 *s, uint8_t *frame, size_t len, struct virtio_net_hdr *vh)
+{
+	e1000_tx_emit_ex(s, frame, len, vh, false);
 }
 
 /* Insert a checksum over [css, cse] (cse 0 = to the end) at cso; every
@@ -728,9 +751,42 @@ static bool e1000_tx_gso(struct e1000 *s, const struct e1000_txctx *c)
 	vh.gso_size = c->mss;
 	vh.csum_start = c->tucss;
 	vh.csum_offset = (uint16_t)(c->tucso - c->tucss);
-	e1000_tx_emit(s, buf, len, &vh);
-	if (len - c->hdr_len > c->mss)
-		e1000_stat_inc(s, E1000_TSCTC);
+	e1000_tx_stats_tso(s, c, buf, len);
+	e1000_tx_emit_ex(s, buf, len, &vh, true);
+	return true;
+}
+
+/* A backend that is a TCP stack (net.h takes_tso_frames): one IPv4 frame with the whole
+ * payload, IP length/checksum and the full TCP checksum filled in, as if the segments had
+ * been received and coalesced. False when the packet does not fit that model (IPv6, VLAN,
+ * loopback, no checksum offload, a header the context does not describe, over 64 KiB). */
+static bool e1000_tx_whole(struct e1000 *s, const struct e1000_txctx *c)
+{
+	uint8_t *buf = s->tx.buf;
+	size_t len = s->tx.size;
+	uint32_t sum;
+	uint16_t v;
+
+	if (!s->nc || !s->nc->peer || !s->nc->peer->ops->takes_tso_frames || s->nc->using_vnet_hdr ||
+	    e1000_loopback(s) || s->tx.vle || !c->ip || !c->tcp ||
+	    !(s->tx.popts & E1000_TXD_POPTS_TXSM) || !(s->tx.popts & E1000_TXD_POPTS_IXSM) ||
+	    (size_t)c->ipcss + 20 > c->hdr_len || c->tucss + 20u > c->hdr_len ||
+	    c->tucso != c->tucss + 16u || c->ipcso != c->ipcss + 10u || len - c->ipcss > 0xFFFF ||
+	    e1000_be16(buf + 12) != 0x0800 || c->ipcss != 14 || (buf[c->ipcss] >> 4) != 4 ||
+	    (size_t)(buf[c->ipcss] & 0xF) * 4 != (size_t)(c->tucss - c->ipcss))
+		return false;
+	e1000_put_be16(buf + c->ipcss + 2, (uint16_t)(len - c->ipcss));
+	buf[c->ipcso] = buf[c->ipcso + 1] = 0;
+	e1000_put_csum(buf, c->hdr_len, c->ipcss, c->ipcso, c->tucss - 1u, false);
+	/* The driver seeded the TCP checksum with the pseudo-header for length 0 (SDM 3.5.3):
+	 * recompute it whole from the pseudo-header, so a wrong seed cannot pass either. */
+	buf[c->tucso] = buf[c->tucso + 1] = 0;
+	sum = csum_add(0, buf + c->ipcss + 12, 8) + 6 + (uint32_t)(len - c->tucss);
+	sum = csum_add(sum, buf + c->tucss, len - c->tucss);
+	v = (uint16_t)~csum_fold(sum);
+	e1000_put_be16(buf + c->tucso, v);
+	e1000_tx_stats_tso(s, c, buf, len);
+	e1000_tx_emit_ex(s, buf, len, NULL, true);
 	return true;
 }
 
@@ -768,7 +824,7 @@ static void e1000_tx_packet(struct e1000 *s)
 			return;
 		}
 		if (s->tx.size > c->hdr_len) {
-			if (s->tx.size - c->hdr_len > c->mss && e1000_tx_gso(s, c))
+			if (s->tx.size - c->hdr_len > c->mss && (e1000_tx_gso(s, c) || e1000_tx_whole(s, c)))
 				return;
 			e1000_tx_tso(s, c);
 			return;

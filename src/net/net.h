@@ -45,6 +45,10 @@ struct net_client_ops {
 	/* Call on_drained after every net_client_flush() of the peer, even
 	 * when nothing of ours was waiting (hubs: another port may now pass). */
 	bool drain_always;
+	/* The backend is a TCP/IP stack (libslirp), not a wire: it takes a NIC's TCP segmentation
+	 * offload packet as one IPv4 frame larger than the MTU (checksums complete), which saves
+	 * it a segment-by-segment walk and one socket write per MSS. */
+	bool takes_tso_frames;
 	/* Optional: nc->link_down changed (by monitor or backend). */
 	void (*link_status_changed)(struct net_client *nc);
 	/* Optional: free backend state (net core frees the client itself). */

@@ -681,7 +681,10 @@ static void slirp_cb_timer_mod(void *timer, int64_t expire_ms, void *opaque)
 	el_timer_mod(t->t, expire_ms < 0 ? 0 : (uint64_t)expire_ms * 1000000ull);
 }
 
-static void slirp_cb_register_poll_fd(int fd, void *opaque) { }
+/* libslirp opened a socket (a guest ping opens one per echo request, a guest TCP connect one
+ * per connection), typically from a vCPU thread sending the guest's frame: a loop asleep in
+ * poll() would not see its reply until some other event woke it. */
+static void slirp_cb_register_poll_fd(int fd, void *opaque) { el_kick(); }
 static void slirp_cb_unregister_poll_fd(int fd, void *opaque) { }
 
 static void slirp_chan_resume(struct slirp_state *s);
@@ -1295,6 +1298,7 @@ static void slirp_nc_cleanup(struct net_client *nc)
 
 static const struct net_client_ops slirp_nc_ops = {
 	.type = "user",
+	.takes_tso_frames = true,  /* libslirp's ip_input/tcp_input take any IPv4 length */
 	.receive = slirp_nc_receive,
 	.cleanup = slirp_nc_cleanup,
 };

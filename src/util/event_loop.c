@@ -285,6 +285,12 @@ void el_call_soon(void (*fn)(void *opaque), void *opaque)
 	el_wake();
 }
 
+void el_kick(void)
+{
+	if (el.sleeping)
+		el_wake();
+}
+
 void el_set_wake_hook(void (*fn)(void *opaque), void *opaque)
 {
 	el.wake_hook = fn;

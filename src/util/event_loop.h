@@ -51,6 +51,10 @@ void el_del_source(void *opaque);
  * callable without the lock (e.g. from a signal-free vCPU path). */
 void el_call_soon(void (*fn)(void *opaque), void *opaque);
 
+/* The set of fds a source polls changed (a new socket): a loop asleep in poll() wakes up and
+ * polls the new set. Lock held; free when the loop is awake anyway. */
+void el_kick(void);
+
 /* fn(opaque) runs each time the loop wakes up, with the lock held, before anything is
  * dispatched (the VM delivers queued coalesced writes there). One hook; NULL removes it. */
 void el_set_wake_hook(void (*fn)(void *opaque), void *opaque);

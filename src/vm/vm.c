@@ -182,6 +182,22 @@ static void vm_setup_coalescing(struct vm *vm)
 	vm->pio.hook_opaque = vm->mmio.hook_opaque = vm;
 }
 
+/* SKIFF_HALT_POLL_NS=N: how long KVM spins on a halted vCPU before it sleeps (KVM_CAP_HALT_POLL;
+ * the host's default otherwise). An experiment knob for wake-up latency vs. host CPU. */
+static void vm_setup_halt_poll(struct vm *vm)
+{
+	const char *env = getenv("SKIFF_HALT_POLL_NS");
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_HALT_POLL };
+	char *end;
+
+	if (!env || !*env)
+		return;
+	cap.args[0] = strtoull(env, &end, 0);
+	if (*end || ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap) < 0)
+		warn_report("SKIFF_HALT_POLL_NS=%s not applied: %s", env,
+			    *end ? "not a number" : strerror(errno));
+}
+
 int vm_create(struct vm *vm, const struct skiff_config *cfg)
 {
 	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
@@ -221,6 +237,7 @@ int vm_create(struct vm *vm, const struct skiff_config *cfg)
 	if (vm_map_ram(vm))
 		return -1;
 	vm_setup_coalescing(vm);
+	vm_setup_halt_poll(vm);
 	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
 		error_report("kvm: KVM_CREATE_IRQCHIP failed: %s", strerror(errno));
 		return -1;

@@ -45,7 +45,7 @@ for v in skiff qemu; do
 done
 tests[netbridge]="bridge-vm-host-qemu bridge-vm-host-skiff bridge-vm-vm-skiff bridge-host-vms-skiff
 	tap-script-qemu tap-downscript-qemu tap-script-skiff tap-downscript-skiff socket-ping-skiff
-	stream-ping-skiff xvmm-stream-ping xvmm-stream-iperf3 xvmm-socket-ping xvmm-socket-iperf3
+	stream-ping-skiff stream-link-skiff stream-link-qemu xvmm-stream-ping xvmm-stream-iperf3 xvmm-socket-ping xvmm-socket-iperf3
 	passt-dhcp-skiff passt-dhcp-qemu"
 
 # Batches: one lab host boot each. The QEMU runs first in each: they tell a broken lab from a

@@ -865,6 +865,46 @@ static void test_tx_tso(void **state)
 	assert_true(l4_csum_ok(be.frame[3] + 14));
 }
 
+/* A TCP-stack backend (libslirp) gets the TSO packet whole: one IPv4 frame, IP length and
+ * checksum and the full TCP checksum filled in; statistics still count the MSS segments. */
+static const struct net_client_ops be_stack_ops = {
+	.type = "test-stack", .receive = be_receive, .takes_tso_frames = true,
+};
+
+static void test_tx_tso_whole_to_stack(void **state)
+{
+	nic_open(0);
+	be_nc->ops = &be_stack_ops;
+	size_t len = tso_prepare(ram + TX_BUFS, 3500);
+	tso_queue(len, 1000, 0);
+	assert_int_equal(be.n, 1);
+	const uint8_t *ip = be.frame[0] + 14;
+	assert_int_equal(be.len[0], len);
+	assert_int_equal(be16(ip + 2), 40 + 3500);
+	assert_true(ip_csum_ok(ip));
+	assert_true(l4_csum_ok(ip));
+	assert_int_equal(ip[33] & 0x09, 0x09);  /* as the last segment: PSH, FIN kept */
+	assert_memory_equal(be.frame[0] + 54, ram + TX_BUFS + 54, 3500);
+	assert_int_equal(rd(E1000_TSCTC), 1);
+	assert_int_equal(rd(E1000_GPTC), 4);
+	assert_int_equal(rd(E1000_GOTCL), 3 * (54 + 1000 + 4) + (54 + 500 + 4));
+	/* VLAN insertion: segmented as on a wire */
+	be_clear();
+	wr(E1000_CTRL, rd(E1000_CTRL) | E1000_CTRL_VME);
+	len = tso_prepare(ram + TX_BUFS, 2500);
+	tso_queue(len, 1000, 7);
+	assert_int_equal(be.n, 3);
+	/* A driver that left a bad seed still gets a correct whole checksum */
+	be_clear();
+	wr(E1000_CTRL, rd(E1000_CTRL) & ~E1000_CTRL_VME);
+	len = tso_prepare(ram + TX_BUFS, 2000);
+	ram[TX_BUFS + 50] ^= 0x55;
+	tso_queue(len, 1000, 0);
+	assert_int_equal(be.n, 1);
+	assert_true(l4_csum_ok(be.frame[0] + 14));
+	be_nc->ops = &be_ops;
+}
+
 static void test_tx_tso_vnet(void **state)
 {
 	nic_open(0);
@@ -1373,6 +1413,7 @@ int main(void)
 		T(test_tx_legacy),
 		T(test_tx_csum_offload),
 		T(test_tx_tso),
+		T(test_tx_tso_whole_to_stack),
 		cmocka_unit_test_setup_teardown(test_tx_tso_vnet, setup_vnet, teardown),
 		T(test_tx_vlan_insert),
 		T(test_rx_basic),

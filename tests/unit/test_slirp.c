@@ -36,8 +36,9 @@ static struct {
 	uint8_t arp_sha[6];
 	uint32_t arp_spa;
 	bool syn;
-	uint16_t syn_dport;
-	uint32_t syn_daddr;
+	uint16_t syn_dport, syn_sport;
+	uint32_t syn_daddr, syn_saddr, syn_seq;
+	uint32_t acked;            /* highest ACK number slirp sent us (after the SYN) */
 	bool arp_request_for_guest;
 	int want;                  /* quit the loop when this is seen */
 } seen;
@@ -139,10 +140,15 @@ static ssize_t nic_receive(struct net_client *nc, const struct iovec *iov, int i
 		size_t ihl = (size_t)(f[14] & 15) * 4, l4 = 14 + ihl;
 		if (f[23] == 17 && len >= l4 + 8 && be16(f + l4) == 67)
 			parse_dhcp(f, len, l4);
+		if (f[23] == 6 && len >= l4 + 20 && (f[l4 + 13] & 0x12) == 0x10)
+			seen.acked = be32(f + l4 + 8);
 		if (f[23] == 6 && len >= l4 + 20 && (f[l4 + 13] & 0x12) == 0x02) {
 			seen.syn = true;
 			seen.syn_dport = be16(f + l4 + 2);
+			seen.syn_sport = be16(f + l4);
 			seen.syn_daddr = be32(f + 30);
+			seen.syn_saddr = be32(f + 26);
+			seen.syn_seq = be32(f + l4 + 4);
 			if (seen.want == WANT_SYN)
 				el_quit(0);
 		}
@@ -306,7 +312,8 @@ static int free_port(void)
 	return ntohs(sa.sin_port);
 }
 
-static void hostfwd_syn(const char *family_host, int domain)
+/* Returns the host side's connected socket (the caller closes it). */
+static int hostfwd_syn(const char *family_host, int domain)
 {
 	char opts[128];
 	int port = free_port();
@@ -335,12 +342,87 @@ static void hostfwd_syn(const char *family_host, int domain)
 	assert_true(seen.syn);
 	assert_int_equal(seen.syn_daddr, 0x0a00020f);   /* empty guest addr = 10.0.2.15 */
 	assert_int_equal(seen.syn_dport, 8080);
-	close(fd);
+	return fd;
 }
 
 static void test_hostfwd_syn(void **state)
 {
-	hostfwd_syn("127.0.0.1", AF_INET);
+	close(hostfwd_syn("127.0.0.1", AF_INET));
+}
+
+/* A guest TCP segment from 10.0.2.15:8080 back to slirp's side of the connection. */
+static size_t tcp_frame(uint8_t *f, uint32_t seq, uint32_t ack, uint8_t flags, size_t pay)
+{
+	uint8_t *ip = f + 14, *th = ip + 20;
+	size_t tot = 20 + 20 + pay;
+	uint32_t s = 0;
+
+	memcpy(f, gw_mac, 6);
+	memcpy(f + 6, guest_mac, 6);
+	f[12] = 0x08; f[13] = 0x00;
+	memset(ip, 0, 40);
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)(tot >> 8); ip[3] = (uint8_t)tot;
+	ip[8] = 64; ip[9] = 6;
+	ip[12] = 10; ip[13] = 0; ip[14] = 2; ip[15] = 15;
+	ip[16] = (uint8_t)(seen.syn_saddr >> 24); ip[17] = (uint8_t)(seen.syn_saddr >> 16);
+	ip[18] = (uint8_t)(seen.syn_saddr >> 8); ip[19] = (uint8_t)seen.syn_saddr;
+	uint16_t c = csum(ip, 20);
+	ip[10] = (uint8_t)(c >> 8); ip[11] = (uint8_t)c;
+	th[0] = 8080 >> 8; th[1] = 8080 & 0xff;
+	th[2] = (uint8_t)(seen.syn_sport >> 8); th[3] = (uint8_t)seen.syn_sport;
+	for (int i = 0; i < 4; i++) {
+		th[4 + i] = (uint8_t)(seq >> (24 - 8 * i));
+		th[8 + i] = (uint8_t)(ack >> (24 - 8 * i));
+	}
+	th[12] = 5 << 4; th[13] = flags;
+	th[14] = 0xff; th[15] = 0xff;             /* window */
+	for (size_t i = 0; i < pay; i++)
+		th[20 + i] = (uint8_t)(i * 7 + 1);
+	/* checksum: pseudo-header + segment */
+	for (int i = 0; i < 8; i += 2)
+		s += (uint32_t)(ip[12 + i] << 8 | ip[13 + i]);
+	s += 6 + (uint32_t)(20 + pay);
+	for (size_t i = 0; i + 1 < 20 + pay; i += 2)
+		s += (uint32_t)(th[i] << 8 | th[i + 1]);
+	if ((20 + pay) & 1)
+		s += (uint32_t)th[19 + pay] << 8;
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	th[16] = (uint8_t)(~s >> 8); th[17] = (uint8_t)~s;
+	return 14 + tot;
+}
+
+/* The e1000 hands libslirp a TSO packet whole (net.h takes_tso_frames): one 40000-byte TCP
+ * segment in one frame must come out of the host socket intact. */
+static void test_tso_frame_whole(void **state)
+{
+	static uint8_t f[14 + 40 + 40000];
+	uint8_t got[40000];
+	size_t n = 0;
+	int fd = hostfwd_syn("127.0.0.1", AF_INET);
+	uint32_t iss = 0x1000;
+
+	assert_true(net_client_find("u0")->ops->takes_tso_frames);
+	/* handshake: SYN-ACK from the guest, slirp ACKs it */
+	net_send_buf(nic, f, tcp_frame(f, iss, seen.syn_seq + 1, 0x12, 0));
+	/* one segment far over the MTU */
+	net_send_buf(nic, f, tcp_frame(f, iss + 1, seen.syn_seq + 1, 0x18, sizeof(got)));
+	for (int tries = 0; tries < 100 && n < sizeof(got); tries++) {
+		ssize_t r = read(fd, got + n, sizeof(got) - n);
+		if (r > 0) {
+			n += (size_t)r;
+			continue;
+		}
+		run_loop(20);
+	}
+	assert_int_equal(n, sizeof(got));
+	for (size_t i = 0; i < sizeof(got); i++)
+		if (got[i] != (uint8_t)(i * 7 + 1))
+			fail_msg("byte %zu differs", i);
+	run_loop(50);
+	assert_int_equal(seen.acked, iss + 1 + sizeof(got));
+	close(fd);
 }
 
 static void test_hostfwd_syn_ipv6(void **state)
@@ -352,7 +434,7 @@ static void test_hostfwd_syn_ipv6(void **state)
 		close(fd);
 	if (!have_v6)
 		skip();
-	hostfwd_syn("[::1]", AF_INET6);
+	close(hostfwd_syn("[::1]", AF_INET6));
 }
 
 /* -net nic -net user as the CLI encodes it: NIC <-> hub0port0, hub0port1 <-> user.0. */
@@ -388,6 +470,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_backpressure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostfwd_syn, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostfwd_syn_ipv6, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tso_frame_whole, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_legacy_hub_wiring, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("slirp", tests, NULL, NULL);

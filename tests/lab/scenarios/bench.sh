@@ -10,7 +10,9 @@
 #          against the guest's server through hostfwd, 4 s, -R for guest->host),
 #          cpu_s_per_gb_user (VMM utime+stime per GB during the g2h run), own_net_mib (after)
 #   tap    -m 256M, e1000 on tap1 (br1): ping_tap_{med,p99}_ms, iperf3_tap_{g2h,h2g}_mbit,
-#          udp64_tap_kpps (iperf3 -u -l 64 -b 300K, guest->host), cpu_s_per_gb_tap
+#          udp64_tap_kpps (iperf3 -u -l 64 -b 300K, guest->host), cpu_s_per_gb_tap; then the
+#          guest runs the client against the lab host's server, with TSO on and off
+#          (ethtool -K): tso_on_g2h_mbit, tso_off_g2h_mbit
 #   stream two VMs of the same VMM over -netdev stream (unix socket): iperf3_stream_mbit
 # With NET=0 only the boot row (no NIC) is measured.
 # shellcheck source=tests/lab/scenarios/lib.sh
@@ -135,10 +137,13 @@ measure_user() { # measure_user VMM RUN
 }
 
 measure_tap() { # measure_tap VMM RUN
-	local vmm=$1 t=bench-tap-$1-$2 pid x
+	local vmm=$1 t=bench-tap-$1-$2 pid x srv
 	lab_bridge
+	# the lab host's server for the guest's TSO on/off runs (after the three below)
+	timeout 150 iperf3 -s -B 192.168.11.33 >/dev/null 2>&1 &
+	srv=$!
 	l2_bg "$t" "$vmm" "${base[@]}" -m 256M -smp 1 \
-		-append "$L2_APPEND lab.action=static,pingtest,iperf3-server lab.ip=192.168.11.2/24 lab.iperf3_sessions=0 lab.iperf3_wait=90 lab.ping_target=192.168.11.33" \
+		-append "$L2_APPEND lab.action=static,pingtest,iperf3-server,tso lab.ip=192.168.11.2/24 lab.iperf3_sessions=3 lab.iperf3_wait=90 lab.ping_target=192.168.11.33 lab.iperf3_server=192.168.11.33 lab.iperf3_secs=4" \
 		-netdev tap,id=n0,ifname=tap1,script=no,downscript=no -device e1000,netdev=n0,mac=52:55:00:d1:55:02
 	if l2_wait "$t" 'L2-IPERF3-UP|L2-STATIC FAIL' "$LAB_L2_TIMEOUT" && [ -n "$(logline "$t" L2-IPERF3-UP)" ] && pid=$(l2_vmm_pid "$t"); then
 		sleep 0.5
@@ -157,9 +162,16 @@ measure_tap() { # measure_tap VMM RUN
 			bench "${x%%:*}" "$vmm" FAIL "${x#*:}"
 		done
 	fi
+	l2_wait "$t" '^L2-IPERF3-TSO-OFF ' 60
 	l2_stop "$t"
 	l2_join "$t"
+	kill "$srv" 2>/dev/null
+	wait "$srv" 2>/dev/null
 	ping_rows "$vmm" "$t" tap
+	for x in on off; do
+		l=$(sed -n "s/^L2-IPERF3-TSO-${x^^} mbit=\([0-9.]*\).*/\1/p" "/tmp/l2-$t.log" | head -n1)
+		bench "tso_${x}_g2h_mbit" "$vmm" "${l:-FAIL}" Mbit/s
+	done
 }
 
 measure_stream() { # measure_stream VMM RUN: VM A (iperf3 server) <-stream-> VM B (client)

@@ -1,12 +1,13 @@
 #!/bin/bash
-# profile [VMM...]: where a VMM's time goes on the e1000 data path, side by side (default: qemu
-# skiff). Per VMM, one e1000 guest on tap1 (br1) runs an iperf3 server; the lab host sends to it
+# profile [VMM[@VAR=VALUE]...]: where a VMM's time goes on the e1000 data path, side by side
+# (default: qemu skiff; "skiff@SKIFF_HALT_POLL_NS=1000000" runs skiff with that variable set). Per VMM, one e1000 guest on tap1 (br1) runs an iperf3 server; the lab host sends to it
 # (h2g) and receives from it (g2h, -R) for 4 s each, then the guest pings the lab host. For each
 # workload one line with the L1 KVM's exit counters (debugfs, summed over all vCPUs: only this
 # guest runs) and the VMM's CPU split into user and system time:
 #   LAB-PROFILE <vmm> <workload> mbit=.. MB=.. exits=.. mmio=.. io=.. irq_inj=.. halt=..
 #               halt_wakeup=.. signal=.. user_s=.. sys_s=.. ctxsw=..
-# (the per-MB figures are derived by the reader). A secondary measure for issue 6: exits and
+# (the per-MB figures are derived by the reader). Then a guest on -netdev user pings 10.0.2.2:
+#   LAB-PROFILE <vmm> ping-user med=.. p99=.. (ms, 20 samples) A secondary measure for issue 6: exits and
 # VMM CPU per byte are repeatable where lab throughput is not.
 # shellcheck source=tests/lab/scenarios/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -52,7 +53,7 @@ iperf_profile() {
 	local vmm=$1 pid=$2 w=$3 k0 k1 c0 c1 out mbit bytes
 	shift 3
 	k0=$(kvm_snap) c0=$(cpu_snap "$pid")
-	out=$(timeout 30 iperf3 -c 192.168.11.2 -t 4 -f m "$@" 2>&1)
+	out=$(timeout 30 iperf3 -c "${IPERF_TARGET:-192.168.11.2}" -t 4 -f m "$@" 2>&1)
 	k1=$(kvm_snap) c1=$(cpu_snap "$pid")
 	read -r mbit bytes <<<"$(echo "$out" | awk '/receiver/ { for (i = 1; i < NF; i++) {
 		if ($(i + 1) == "Mbits/sec") v = $i
@@ -63,8 +64,12 @@ iperf_profile() {
 
 lab_bridge
 [ -d "$kd" ] || echo "[profile] no $kd: exit counters will read 0"
-for vmm in "$@"; do
+for spec in "$@"; do
+	vmm=${spec%%@*} envs=()
+	[ "$spec" = "$vmm" ] || envs=("${spec#*@}")
 	t=profile-$vmm
+	env "${envs[@]}" true  # (validates VAR=VALUE)
+	export "${envs[@]}" 2>/dev/null || true
 	l2_bg "$t" "$vmm" -enable-kvm -kernel "$LAB_KERNEL" -initrd "$LAB_INITRD" -nographic -m 256M -smp 1 \
 		-append "$L2_APPEND lab.action=static,iperf3-server lab.ip=192.168.11.2/24 lab.iperf3_sessions=0 lab.iperf3_wait=90" \
 		-netdev tap,id=n0,ifname=tap1,script=no,downscript=no -device e1000,netdev=n0,mac=52:55:00:d1:55:02
@@ -72,15 +77,33 @@ for vmm in "$@"; do
 		sleep 1
 		k0=$(kvm_snap) c0=$(cpu_snap "$pid")
 		sleep 3
-		report "$vmm" idle 0 0 "$k0" "$(kvm_snap)" "$c0" "$(cpu_snap "$pid")"
-		iperf_profile "$vmm" "$pid" h2g
-		iperf_profile "$vmm" "$pid" g2h -R
+		report "$spec" idle 0 0 "$k0" "$(kvm_snap)" "$c0" "$(cpu_snap "$pid")"
+		iperf_profile "$spec" "$pid" h2g
+		iperf_profile "$spec" "$pid" g2h -R
 		k0=$(kvm_snap) c0=$(cpu_snap "$pid")
-		ping -c 20 -i 0.2 -q 192.168.11.2 | tail -n1 | sed "s/^/[profile] $vmm ping: /"
-		report "$vmm" ping 0 0 "$k0" "$(kvm_snap)" "$c0" "$(cpu_snap "$pid")"
+		ping -c 20 -i 0.2 -q 192.168.11.2 | tail -n1 | sed "s/^/[profile] $spec ping: /"
+		report "$spec" ping 0 0 "$k0" "$(kvm_snap)" "$c0" "$(cpu_snap "$pid")"
 	else
-		echo "LAB-PROFILE $vmm FAIL (no iperf3 server in the guest)"
+		echo "LAB-PROFILE $spec FAIL (no iperf3 server in the guest)"
 	fi
 	l2_stop "$t"
 	l2_join "$t"
+	t=profile-user-$vmm
+	l2_bg "$t" "$vmm" -enable-kvm -kernel "$LAB_KERNEL" -initrd "$LAB_INITRD" -nographic -m 256M -smp 1 \
+		-append "$L2_APPEND lab.action=net,pingtest,iperf3-server lab.ping_target=10.0.2.2 lab.iperf3_sessions=0 lab.iperf3_wait=90" \
+		-netdev user,id=n0,hostfwd=tcp::5201-:5201 -device e1000,netdev=n0
+	if l2_wait "$t" 'L2-IPERF3-UP|L2-NET FAIL' "$LAB_L2_TIMEOUT" && [ -n "$(logline "$t" L2-IPERF3-UP)" ] && pid=$(l2_vmm_pid "$t"); then
+		sleep 1
+		IPERF_TARGET=127.0.0.1 iperf_profile "$spec" "$pid" user-h2g
+		IPERF_TARGET=127.0.0.1 iperf_profile "$spec" "$pid" user-g2h -R
+	fi
+	l2_stop "$t"
+	l2_join "$t"
+	rtts=$(sed -n 's/^L2-PINGTEST .*rtts=//p' "/tmp/l2-$t.log" | head -n1)
+	echo "LAB-PROFILE $spec ping-user $(echo "$rtts" | tr ',' '\n' | sort -g | awk '{ v[NR] = $1 } END {
+		if (!NR) { print "FAIL"; exit }
+		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		i = int(0.99 * NR + 0.999); if (i > NR) i = NR
+		printf "med=%.3f p99=%.3f n=%d\n", m, v[i], NR }')"
+	for e in "${envs[@]}"; do unset "${e%%=*}"; done
 done
