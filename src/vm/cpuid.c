@@ -271,6 +271,10 @@ static void cpuid_xsave_leaves(struct cpuid_table *t, const struct cpu_model *m)
 /* KVM paravirtual features (CPUID.40000001H:EAX) that make the guest issue
  * hypercalls: PV_UNHALT (7), PV_SEND_IPI (11), PV_SCHED_YIELD (13). */
 #define KVM_PV_HYPERCALL_FEATURES ((1u << 7) | (1u << 11) | (1u << 13))
+/* CLOCKSOURCE (0), NOP_IO_DELAY (1), CLOCKSOURCE2 (3), ASYNC_PF (4), STEAL_TIME (5),
+ * PV_EOI (6), ASYNC_PF_INT (14), CLOCKSOURCE_STABLE_BIT (24): Linux's kvm_para.h numbering. */
+#define KVM_PV_QEMU_DEFAULT ((1u << 0) | (1u << 1) | (1u << 3) | (1u << 4) | (1u << 5) | \
+			     (1u << 6) | (1u << 14) | (1u << 24))
 
 /* A model of the other vendor (IvyBridge on an AMD host, qemu64 on Intel)
  * makes Linux use the other vendor's hypercall instruction (VMCALL vs
@@ -387,6 +391,13 @@ int cpuid_apply_model(struct cpuid_table *t, const struct cpu_model *m,
 		if (e)
 			e->ebx = e->edx = 0;  /* keep address sizes; no AMD extras */
 	}
+	/* KVM PV features: QEMU's defaults for a named model (kvm_default_props: kvmclock,
+	 * kvm-nopiodelay, kvm-asyncpf, kvm-steal-time, kvm-pv-eoi, kvmclock-stable-bit,
+	 * kvm-asyncpf-int), not everything this KVM offers: the guest sees what it sees under
+	 * QEMU (pv-tlb-flush, pv-ipi, poll-control, ... are -cpu host territory). */
+	e = cpuid_find(t, 0x40000001, 0);
+	if (e)
+		e->eax &= KVM_PV_QEMU_DEFAULT;
 	if (cpuid_apply_flags(t, flags, &supported, tsc_deadline) < 0)
 		return -1;
 	cpuid_xsave_leaves(t, m);

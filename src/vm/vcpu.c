@@ -217,6 +217,9 @@ static void vcpu_dump(struct vcpu *v)
 		     (unsigned long long)r.rsp, (unsigned long long)r.rflags,
 		     (unsigned long long)s.cr0, (unsigned long long)s.cr3,
 		     (unsigned long long)s.cr4, (unsigned long long)s.efer, s.cs.selector);
+	error_report("vCPU %u: CR2=%016llx IDT=%016llx/%x GDT=%016llx/%x TR=%04x SS=%04x",
+		     v->id, (unsigned long long)s.cr2, (unsigned long long)s.idt.base, s.idt.limit,
+		     (unsigned long long)s.gdt.base, s.gdt.limit, s.tr.selector, s.ss.selector);
 }
 
 /* Handle one exit; false = this vCPU stops. */
@@ -259,6 +262,7 @@ static bool vcpu_handle_exit(struct vcpu *v)
 		/* Triple fault: a PC resets; QEMU does the same (or exits with -no-reboot). */
 		warn_report("vCPU %u: triple fault (the guest's CPU reset itself): %s", v->id,
 			    vm->cfg->no_reboot ? "exiting because of -no-reboot" : "rebooting the guest");
+		vcpu_dump(v);   /* where it died: for the bug report */
 		runstate_request(RUNSTATE_RESET);
 		return false;
 	case KVM_EXIT_SYSTEM_EVENT:
