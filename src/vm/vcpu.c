@@ -262,7 +262,6 @@ static bool vcpu_handle_exit(struct vcpu *v)
 		/* Triple fault: a PC resets; QEMU does the same (or exits with -no-reboot). */
 		warn_report("vCPU %u: triple fault (the guest's CPU reset itself): %s", v->id,
 			    vm->cfg->no_reboot ? "exiting because of -no-reboot" : "rebooting the guest");
-		vcpu_dump(v);   /* where it died: for the bug report */
 		runstate_request(RUNSTATE_RESET);
 		return false;
 	case KVM_EXIT_SYSTEM_EVENT:
