@@ -392,8 +392,9 @@ static void el_iterate(void)
 	int timeout = -1, n;
 	int64_t timeout_ns;
 	struct timespec ts, *tsp = NULL;
+	uint64_t now = el_now_ns();   /* one clock read per round: the bound and sleep_until */
 
-	timeout_ns = el_timeout_ns(el_now_ns());
+	timeout_ns = el_timeout_ns(now);
 	/* Sources see the timers' bound in milliseconds (rounded up) and may lower it. */
 	if (timeout_ns >= 0)
 		timeout = (int)((timeout_ns + 999999) / 1000000);
@@ -416,7 +417,7 @@ static void el_iterate(void)
 	}
 
 	el.sleeping = true;
-	el.sleep_until = timeout_ns < 0 ? UINT64_MAX : el_now_ns() + (uint64_t)timeout_ns;
+	el.sleep_until = timeout_ns < 0 ? UINT64_MAX : now + (uint64_t)timeout_ns;
 	if (ps->n == 1 && !el.no_pwait2) {
 		/* Only our own epoll set to watch (no slirp): one syscall waits and reports. */
 		vmm_unlock();

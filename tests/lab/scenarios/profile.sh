@@ -68,8 +68,7 @@ for spec in "$@"; do
 	vmm=${spec%%@*} envs=()
 	[ "$spec" = "$vmm" ] || envs=("${spec#*@}")
 	t=profile-$vmm
-	env "${envs[@]}" true  # (validates VAR=VALUE)
-	export "${envs[@]}" 2>/dev/null || true
+	[ ${#envs[@]} -eq 0 ] || export "${envs[@]}"
 	l2_bg "$t" "$vmm" -enable-kvm -kernel "$LAB_KERNEL" -initrd "$LAB_INITRD" -nographic -m 256M -smp 1 \
 		-append "$L2_APPEND lab.action=static,iperf3-server lab.ip=192.168.11.2/24 lab.iperf3_sessions=0 lab.iperf3_wait=90" \
 		-netdev tap,id=n0,ifname=tap1,script=no,downscript=no -device e1000,netdev=n0,mac=52:55:00:d1:55:02
