@@ -93,6 +93,12 @@ struct e1000 {
 	 * deliver them after a short wait (doubling up to E1000_RX_RETRY_MAX_NS). */
 	struct el_timer *rx_retry;
 	uint64_t rx_retry_ns;
+
+	/* x-tx-iothread (default on): a TDT/TCTL write only schedules transmission on the
+	 * event-loop thread, so the vCPU goes back to the guest at once while the frames are
+	 * copied and handed to the backend (a tap write, libslirp's TCP) on the other thread. */
+	bool tx_iothread;
+	struct el_timer *tx_bh;
 };
 
 #define E1000_RX_RETRY_MIN_NS  200000ull     /* 0.2 ms */
@@ -940,6 +946,27 @@ static void e1000_start_xmit(struct e1000 *s)
 		e1000_set_ics(s, cause | E1000_ICR_TXQE);
 }
 
+static void e1000_tx_bh(void *opaque)
+{
+	e1000_start_xmit(opaque);
+}
+
+/* The guest moved TDT (or enabled TX). With an event loop running, transmit there (unless
+ * the backend answers inline, net.h): the descriptors are read when the loop gets to them,
+ * as a real NIC fetches them some time after the doorbell; a guest that must know reads
+ * TDH or waits for TXDW, as on hardware. Tap host->guest: vCPU system time 1.83 -> 1.05 s
+ * per 4 s run, 224 -> 239 Mbit/s (the ACKs' tap writes left the busy thread). */
+static void e1000_tx_doorbell(struct e1000 *s)
+{
+	if (s->tx_iothread && s->tx_bh && el_running() &&
+	    !(s->nc && s->nc->peer && s->nc->peer->ops->answers_inline)) {
+		if (!el_timer_pending(s->tx_bh))
+			el_timer_mod(s->tx_bh, 0);
+		return;
+	}
+	e1000_start_xmit(s);
+}
+
 /* ------------------------------------------------------------------ */
 /* RX (SDM 3.2)                                                          */
 
@@ -1408,11 +1435,11 @@ static void e1000_reg_write(struct e1000 *s, uint32_t off, uint32_t val)
 	}
 	case E1000_TCTL:
 		*m = val & E1000_TCTL_WMASK;
-		e1000_start_xmit(s);
+		e1000_tx_doorbell(s);
 		return;
 	case E1000_TDT:
 		*m = val & 0xFFFF;
-		e1000_start_xmit(s);
+		e1000_tx_doorbell(s);
 		return;
 	case E1000_RDT:
 		*m = val & 0xFFFF;
@@ -1574,10 +1601,19 @@ void e1000_get_mac(const struct e1000 *s, uint8_t mac[6]) { memcpy(mac, s->macad
 
 static int e1000_parse_opts(struct e1000 *s, const struct nic_config *cfg)
 {
+	const char *env = getenv("SKIFF_TX_IOTHREAD");  /* A/B knob for profiles, as SKIFF_COALESCED */
+
 	s->mitigation = true;
+	s->tx_iothread = !env || strcmp(env, "off");
 	for (size_t i = 0; i < cfg->opts.n; i++) {
 		struct kv *kv = &cfg->opts.items[i];
-		if (!strcmp(kv->key, "mitigation")) {
+		if (!strcmp(kv->key, "x-tx-iothread")) {
+			kv->used = true;
+			if (kv->value && parse_bool(kv->value, &s->tx_iothread) < 0) {
+				error_report("Parameter 'x-tx-iothread' expects 'on' or 'off'");
+				return -1;
+			}
+		} else if (!strcmp(kv->key, "mitigation")) {
 			kv->used = true;
 			/* A bare "mitigation" means on, as QEMU's device properties. */
 			if (kv->value && parse_bool(kv->value, &s->mitigation) < 0) {
@@ -1637,7 +1673,8 @@ struct e1000 *e1000_create(struct pci_bus *pbus, const struct nic_config *cfg,
 		}
 	}
 	s->rx_retry = el_timer_new(e1000_rx_retry_cb, s);
-	if (!s->rx_retry) {
+	s->tx_bh = el_timer_new(e1000_tx_bh, s);
+	if (!s->rx_retry || !s->tx_bh) {
 		error_report("e1000: out of memory");
 		goto fail;
 	}
@@ -1664,6 +1701,7 @@ void e1000_destroy(struct e1000 *s)
 	nic_client_free(&s->nc);
 	el_timer_free(s->mit_timer);
 	el_timer_free(s->rx_retry);
+	el_timer_free(s->tx_bh);
 	free(s->tx.buf);
 	free(s->tx.seg);
 	free(s->rx_buf);

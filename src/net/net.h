@@ -49,6 +49,10 @@ struct net_client_ops {
 	 * offload packet as one IPv4 frame larger than the MTU (checksums complete), which saves
 	 * it a segment-by-segment walk and one socket write per MSS. */
 	bool takes_tso_frames;
+	/* The backend answers inside receive() (libslirp: an ACK from the guest makes it send the
+	 * next data at once): a NIC transmits on the vCPU then, so those answers reach the guest
+	 * without waiting for the other thread (measured: user-net host->guest 121 vs 84 Mbit/s). */
+	bool answers_inline;
 	/* Optional: nc->link_down changed (by monitor or backend). */
 	void (*link_status_changed)(struct net_client *nc);
 	/* Optional: free backend state (net core frees the client itself). */

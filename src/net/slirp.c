@@ -1299,6 +1299,7 @@ static void slirp_nc_cleanup(struct net_client *nc)
 static const struct net_client_ops slirp_nc_ops = {
 	.type = "user",
 	.takes_tso_frames = true,  /* libslirp's ip_input/tcp_input take any IPv4 length */
+	.answers_inline = true,
 	.receive = slirp_nc_receive,
 	.cleanup = slirp_nc_cleanup,
 };

@@ -61,6 +61,7 @@ static struct {
 	pthread_mutex_t call_lock;
 	struct el_call *calls, *calls_tail;
 	volatile int quit;
+	bool running;           /* inside el_run() */
 	int status;
 	struct el_pollset ps;
 	/* Set under the big lock before the loop sleeps: until when (UINT64_MAX: no timer).
@@ -457,8 +458,15 @@ static void el_iterate(void)
 int el_run(void)
 {
 	vmm_lock();
+	el.running = true;
 	while (!el.quit)
 		el_iterate();
+	el.running = false;
 	vmm_unlock();
 	return el.status;
+}
+
+bool el_running(void)
+{
+	return el.running;
 }

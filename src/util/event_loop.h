@@ -63,6 +63,8 @@ void el_set_wake_hook(void (*fn)(void *opaque), void *opaque);
  * lock NOT held. */
 int el_run(void);
 void el_quit(int status);     /* thread-safe */
+/* A thread is inside el_run() (lock held to read it): work can be handed to the loop. */
+bool el_running(void);
 bool el_quitting(void);
 
 #endif

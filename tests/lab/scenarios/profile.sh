@@ -31,6 +31,28 @@ cpu_snap() {
 	echo "${f[11]} ${f[12]} $cs"
 }
 hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
+# thr_snap PID: one "tid comm utime stime guest_time" line per thread (ticks; guest_time is the
+# part of utime a vCPU thread spent running the guest)
+thr_snap() {
+	local t stat f
+	for t in /proc/"$1"/task/*; do
+		read -r stat <"$t/stat" 2>/dev/null || continue
+		read -r -a f <<<"${stat##*) }"
+		local c=${stat#*(}
+		c=${c%%)*}
+		echo "${t##*/} ${c// /_} ${f[11]} ${f[12]} ${f[40]}"
+	done
+}
+# thr_report VMM WORKLOAD SECS "SNAP0" "SNAP1": per thread busy share of the interval
+#   LAB-PROFILE-THREADS <vmm> <workload> <comm>=user/sys/guest(s) ...
+thr_report() {
+	printf '%s\n--\n%s\n' "$4" "$5" | awk -v vmm="$1" -v w="$2" -v hz="$hz" '
+		$1 == "--" { second = 1; next }
+		!second { u[$1] = $3; s[$1] = $4; g[$1] = $5; next }
+		{ printf "%s %s=%.2f/%.2f/%.2f", (n++ ? "" : "LAB-PROFILE-THREADS " vmm " " w), $2,
+			($3 - u[$1]) / hz, ($4 - s[$1]) / hz, ($5 - g[$1]) / hz }
+		END { if (n) printf "\n" }'
+}
 
 # report VMM WORKLOAD MBIT BYTES "KVM0" "KVM1" "CPU0" "CPU1"
 report() {
@@ -48,13 +70,42 @@ report() {
 		$((c1[2] - c0[2]))
 }
 
+# Exit reasons (SVM exit codes: 0x60 INTR, 0x64 VINTR, 0x78 HLT, 0x7b IOIO, 0x7c MSR, 0x400 NPF)
+# and MSR numbers, from L1 KVM's tracepoints through histogram triggers, when the kernel has them.
+tr=/sys/kernel/debug/tracing
+declare -A hist_keys=([kvm_exit]=exit_reason [kvm_msr]=ecx,write [kvm_mmio]=gpa)
+hist_on() {
+	local ev
+	for ev in "${!hist_keys[@]}"; do
+		echo "hist:keys=${hist_keys[$ev]}:sort=hitcount.descending" >"$tr/events/kvm/$ev/trigger" 2>/dev/null
+	done
+	true
+}
+# hist_off VMM WORKLOAD: print the top entries as LAB-PROFILE-EXITS lines and remove the triggers
+hist_off() {
+	local ev
+	for ev in "${!hist_keys[@]}"; do
+		[ -r "$tr/events/kvm/$ev/hist" ] || continue
+		echo "LAB-PROFILE-EXITS $1 $2 $ev: $(grep -E '^\{' "$tr/events/kvm/$ev/hist" | head -n 12 | tr -s ' ' | tr '\n' ';')"
+		echo "!hist:keys=${hist_keys[$ev]}:sort=hitcount.descending" >"$tr/events/kvm/$ev/trigger" 2>/dev/null
+	done
+	true
+}
+
 # iperf_profile VMM PID WORKLOAD ARGS...
 iperf_profile() {
 	local vmm=$1 pid=$2 w=$3 k0 k1 c0 c1 out mbit bytes
 	shift 3
-	k0=$(kvm_snap) c0=$(cpu_snap "$pid")
+	local t0 t1 s0
+	s0=$(grep '^cpu ' /proc/stat)
+	hist_on
+	k0=$(kvm_snap) c0=$(cpu_snap "$pid") t0=$(thr_snap "$pid")
 	out=$(timeout 30 iperf3 -c "${IPERF_TARGET:-192.168.11.2}" -t 4 -f m "$@" 2>&1)
-	k1=$(kvm_snap) c1=$(cpu_snap "$pid")
+	k1=$(kvm_snap) c1=$(cpu_snap "$pid") t1=$(thr_snap "$pid")
+	hist_off "$vmm" "$w"
+	thr_report "$vmm" "$w" 4 "$t0" "$t1"
+	echo "LAB-PROFILE-HOST $vmm $w idle_cpus=$(printf '%s\n%s\n' "$s0" "$(grep '^cpu ' /proc/stat)" | awk -v hz="$hz" '
+		NR == 1 { i0 = $5 + $6; next } { printf "%.2f", ($5 + $6 - i0) / hz / 4 }') (of $(nproc))"
 	read -r mbit bytes <<<"$(echo "$out" | awk '/receiver/ { for (i = 1; i < NF; i++) {
 		if ($(i + 1) == "Mbits/sec") v = $i
 		if ($(i + 1) == "MBytes") b = $i * 1048576
@@ -79,8 +130,10 @@ for spec in "$@"; do
 		report "$spec" idle 0 0 "$k0" "$(kvm_snap)" "$c0" "$(cpu_snap "$pid")"
 		iperf_profile "$spec" "$pid" h2g
 		iperf_profile "$spec" "$pid" g2h -R
+		hist_on
 		k0=$(kvm_snap) c0=$(cpu_snap "$pid")
 		ping -c 20 -i 0.2 -q 192.168.11.2 | tail -n1 | sed "s/^/[profile] $spec ping: /"
+		hist_off "$spec" ping
 		report "$spec" ping 0 0 "$k0" "$(kvm_snap)" "$c0" "$(cpu_snap "$pid")"
 	else
 		echo "LAB-PROFILE $spec FAIL (no iperf3 server in the guest)"
