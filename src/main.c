@@ -307,6 +307,7 @@ int main(int argc, char **argv)
 			status = 1;
 			break;
 		}
+		debug_report("init stage '%s' done", stages[done].name);
 	}
 	daemonize_finish(status == 0);
 	if (status == 0) {

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <lzma.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,32 @@ fail:
 	return -1;
 }
 
+static bool kernel_zero(const uint8_t *p, size_t n)
+{
+	uint64_t acc = 0, w;
+
+	for (size_t i = 0; i + 8 <= n; i += 8) {
+		memcpy(&w, p + i, 8);
+		acc |= w;
+	}
+	for (size_t i = n & ~(size_t)7; i < n; i++)
+		acc |= p[i];
+	return acc == 0;
+}
+
+/* Copy a segment, leaving out 4 KiB blocks that are zero on both sides: a Debian vmlinux is
+ * ~60 MB of which ~27 MB are zero (BSS and padding stored in the file), and guest RAM not
+ * yet written is zero already (reading it maps the huge zero page, writing faults in and
+ * clears a 2 MiB page for nothing). Measured in the nested lab: 0.74 s of skiff's start. */
+static void kernel_copy_segment(uint8_t *dst, const uint8_t *src, size_t n)
+{
+	for (size_t off = 0; off < n; off += 4096) {
+		size_t k = n - off < 4096 ? n - off : 4096;
+		if (!kernel_zero(src + off, k) || !kernel_zero(dst + off, k))
+			memcpy(dst + off, src + off, k);
+	}
+}
+
 int kernel_elf_load(const struct guest_mem *mem, const uint8_t *elf, size_t size,
 		    uint64_t *entry, uint64_t *start, uint64_t *end, int dry_run)
 {
@@ -109,7 +136,7 @@ int kernel_elf_load(const struct guest_mem *mem, const uint8_t *elf, size_t size
 					hi = ph->p_paddr + ph->p_memsz;
 				loads++;
 			} else if (!dry_run) {
-				memcpy(dst, elf + ph->p_offset, ph->p_filesz);
+				kernel_copy_segment(dst, elf + ph->p_offset, ph->p_filesz);
 				memset(dst + ph->p_filesz, 0, ph->p_memsz - ph->p_filesz);
 			}
 		}

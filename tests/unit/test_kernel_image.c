@@ -101,6 +101,19 @@ static void test_elf_load(void **state)
 	assert_int_equal(ram[0x1000ff], 0);
 	assert_int_equal(ram[0x100100], 0x55);   /* nothing beyond memsz */
 
+	/* Zero blocks in the file are left out only where RAM is zero already. */
+	uint8_t big[3 * 4096 + 256] = { 0 };
+	len = make_elf(big, 0x200000, 0xffffffff81000000ull, 0x200000, 3 * 4096, 3 * 4096);
+	memset(big + len - 3 * 4096, 0, 3 * 4096);   /* all-zero payload */
+	big[len - 4096 + 7] = 0x42;                    /* except in the last block */
+	memset(ram + 0x200000, 0, 3 * 4096);
+	ram[0x200000 + 4096 + 9] = 0x77;               /* RAM not zero in the middle block */
+	assert_int_equal(kernel_elf_load(&mem, big, len, &entry, &start, &end, 0), 0);
+	assert_int_equal(ram[0x200000 + 4096 + 9], 0);
+	assert_int_equal(ram[0x200000 + 2 * 4096 + 7], 0x42);
+	for (size_t i = 0; i < 4096; i++)
+		assert_int_equal(ram[0x200000 + i], 0);
+
 	/* A virtual entry point is translated through the segment's offset. */
 	len = make_elf(elf, 0x100000, 0xffffffff81000000ull, 0xffffffff81000010ull, 64, 256);
 	assert_int_equal(kernel_elf_load(&mem, elf, len, &entry, &start, &end, 1), 0);
