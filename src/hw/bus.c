@@ -23,6 +23,13 @@ void bus_flush_coalesced(struct bus *bus)
 		bus->flush(bus->hook_opaque);
 }
 
+int bus_set_ram(struct bus *bus, uint64_t addr, uint64_t len, void *hva, bool add)
+{
+	if (!bus->ram || !len)
+		return -1;
+	return bus->ram(bus->hook_opaque, addr, len, hva, add);
+}
+
 int bus_register(struct bus *bus, uint64_t base, uint64_t len, bus_access_fn fn,
 		 void *opaque, const char *name)
 {

@@ -34,6 +34,9 @@ struct bus_region {
  * tests) the hooks stay NULL and every write is delivered at once. */
 typedef void (*bus_coalesce_fn)(void *opaque, bool pio, uint64_t addr, uint64_t len, bool add);
 typedef void (*bus_flush_fn)(void *opaque);
+/* Plain memory inside a device region (KVM memory slot over part of a BAR): the guest reads
+ * and writes hva directly, without an exit, until it is removed. 0, or -1 when not possible. */
+typedef int (*bus_ram_fn)(void *opaque, uint64_t addr, uint64_t len, void *hva, bool add);
 
 struct bus {
 	const char *name;          /* "pio" or "mmio", for messages */
@@ -42,6 +45,7 @@ struct bus {
 	bool is_pio;
 	bus_coalesce_fn coalesce;  /* set by the VM when KVM supports it */
 	bus_flush_fn flush;        /* replay queued writes now (big lock held) */
+	bus_ram_fn ram;            /* set by the VM (MMIO bus only) */
 	void *hook_opaque;
 };
 
@@ -61,6 +65,11 @@ void bus_set_coalesced(struct bus *bus, uint64_t addr, uint64_t len, bool add);
 /* Deliver queued coalesced writes now: for a device that waits on a register the guest may
  * have written without an exit (e1000 RDT while receive is blocked). Big lock held. */
 void bus_flush_coalesced(struct bus *bus);
+
+/* Let the guest access [addr, addr + len) as the memory at hva (page-aligned) instead of
+ * through the region's handler, or stop that. 0 when done; -1 without the VM's hook (unit
+ * tests) or when KVM refuses: the handler then keeps seeing every access. */
+int bus_set_ram(struct bus *bus, uint64_t addr, uint64_t len, void *hva, bool add);
 
 /* Little-endian helpers for handlers. */
 static inline uint64_t bus_data_get(const uint8_t *data, unsigned len)

@@ -110,6 +110,10 @@ static void pci_update_mappings(struct pci_dev *dev)
 		/* Address 0 or the all-ones sizing pattern means "not placed". */
 		want = pci_bar_enabled(dev, bar) && addr != 0 && addr != (uint32_t)~(bar->size - 1);
 		if (bar->mapped && (!want || addr != bar->addr)) {
+			if (bar->ram.mapped) {
+				bus_set_ram(bus, bar->addr + bar->ram.off, bar->ram.len, bar->ram.hva, false);
+				bar->ram.mapped = false;
+			}
 			for (unsigned z = 0; z < bar->nr_coalesced; z++)
 				bus_set_coalesced(bus, bar->addr + bar->coalesced[z].off,
 						  bar->coalesced[z].len, false);
@@ -123,6 +127,9 @@ static void pci_update_mappings(struct pci_dev *dev)
 				for (unsigned z = 0; z < bar->nr_coalesced; z++)
 					bus_set_coalesced(bus, addr + bar->coalesced[z].off,
 							  bar->coalesced[z].len, true);
+				if (bar->ram.on)
+					bar->ram.mapped = bus_set_ram(bus, addr + bar->ram.off, bar->ram.len,
+								      bar->ram.hva, true) == 0;
 			} else {
 				/* Overlap with another region: leave it unmapped, as real
 				 * decoders would conflict; Linux never does this. */
@@ -146,6 +153,30 @@ int pci_bar_add_coalesced(struct pci_dev *dev, int idx, uint32_t off, uint32_t l
 	bar->coalesced[bar->nr_coalesced].len = len;
 	bar->nr_coalesced++;
 	return 0;
+}
+
+bool pci_bar_set_ram(struct pci_dev *dev, int idx, uint32_t off, uint32_t len, void *hva, bool on)
+{
+	struct pci_bar *bar;
+	struct bus *bus;
+
+	if (idx < 0 || idx >= PCI_NUM_BARS)
+		return false;
+	bar = &dev->bar[idx];
+	if (bar->type == PCI_BAR_NONE || bar->type == PCI_BAR_IO || len == 0 || off >= bar->size ||
+	    len > bar->size - off)
+		return false;
+	bus = dev->bus ? dev->bus->mmio : NULL;
+	if (bar->ram.mapped && bus)
+		bus_set_ram(bus, bar->addr + bar->ram.off, bar->ram.len, bar->ram.hva, false);
+	bar->ram.mapped = false;
+	bar->ram.off = off;
+	bar->ram.len = len;
+	bar->ram.hva = hva;
+	bar->ram.on = on;
+	if (on && bar->mapped && bus)
+		bar->ram.mapped = bus_set_ram(bus, bar->addr + off, len, hva, true) == 0;
+	return bar->ram.mapped;
 }
 
 uint32_t pci_cfg_read(struct pci_dev *dev, unsigned off, unsigned len)

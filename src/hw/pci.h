@@ -84,6 +84,8 @@ struct pci_bar {
 	/* Coalesced write zones, offsets into the BAR (hw/bus.h); they follow the BAR. */
 	struct { uint32_t off, len; } coalesced[PCI_BAR_MAX_COALESCED];
 	unsigned nr_coalesced;
+	/* One window of the BAR the guest may access as plain memory (pci_bar_set_ram). */
+	struct { uint32_t off, len; void *hva; bool on, mapped; } ram;
 };
 
 struct pci_bus;
@@ -158,6 +160,10 @@ int pci_dev_add_bar(struct pci_dev *dev, int idx, enum pci_bar_type type, uint32
  * writes take effect unobserved until the guest's next exiting access. 0, or -1 when the
  * range is outside the BAR or the table is full. */
 int pci_bar_add_coalesced(struct pci_dev *dev, int idx, uint32_t off, uint32_t len);
+/* Turn the BAR's memory window [off, off + len) -> hva on or off (hw/bus.h bus_set_ram); it
+ * follows the BAR when the guest moves or disables it. Returns whether the guest now
+ * reaches hva directly (false without KVM, or while the BAR is not placed). */
+bool pci_bar_set_ram(struct pci_dev *dev, int idx, uint32_t off, uint32_t len, void *hva, bool on);
 /* Plug into slot (or the first free one if slot < 0); assigns BAR addresses.
  * Returns the slot or -1 with a message. */
 int pci_bus_add(struct pci_bus *pbus, struct pci_dev *dev, int slot);

@@ -166,6 +166,36 @@ static void vm_bus_coalesce(void *opaque, bool pio, uint64_t addr, uint64_t len,
 			     strerror(errno));
 }
 
+/* Slots 0 and 1 are RAM below and above the PCI hole; device windows take the next ones. */
+#define VM_DEV_SLOT0 2
+
+static int vm_bus_ram(void *opaque, uint64_t addr, uint64_t len, void *hva, bool add)
+{
+	struct vm *vm = opaque;
+	unsigned n = sizeof(vm->dev_slot) / sizeof(vm->dev_slot[0]), i;
+	struct kvm_userspace_memory_region r = { .guest_phys_addr = addr };
+
+	for (i = 0; i < n; i++)
+		if (add ? !vm->dev_slot[i].used : (vm->dev_slot[i].used && vm->dev_slot[i].gpa == addr))
+			break;
+	if (i == n)
+		return -1;
+	r.slot = VM_DEV_SLOT0 + i;
+	if (add) {
+		r.memory_size = len;
+		r.userspace_addr = (uint64_t)(uintptr_t)hva;
+	}
+	/* Deleting is a zero-sized region at the same slot. */
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0) {
+		debug_report("kvm: %s device memory at 0x%llx: %s", add ? "mapping" : "unmapping",
+			     (unsigned long long)addr, strerror(errno));
+		return -1;
+	}
+	vm->dev_slot[i].used = add;
+	vm->dev_slot[i].gpa = addr;
+	return 0;
+}
+
 /* Coalesced writes when KVM has them (SKIFF_COALESCED=off: every write exits, for comparing). */
 static void vm_setup_coalescing(struct vm *vm)
 {
@@ -237,6 +267,8 @@ int vm_create(struct vm *vm, const struct skiff_config *cfg)
 	if (vm_map_ram(vm))
 		return -1;
 	vm_setup_coalescing(vm);
+	vm->mmio.ram = vm_bus_ram;
+	vm->mmio.hook_opaque = vm;
 	vm_setup_halt_poll(vm);
 	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
 		error_report("kvm: KVM_CREATE_IRQCHIP failed: %s", strerror(errno));

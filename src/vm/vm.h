@@ -35,6 +35,8 @@ struct vm {
 	bool signal_msi;          /* KVM_CAP_SIGNAL_MSI: MSI-X can be delivered */
 	int coalesced_page;       /* KVM_CAP_COALESCED_MMIO: ring page in the vCPU mmap (0: off) */
 	bool coalesced_pio;       /* KVM_CAP_COALESCED_PIO */
+	/* KVM memory slots over device registers (hw/bus.h bus_set_ram): slot VM_DEV_SLOT0 + i. */
+	struct { uint64_t gpa; bool used; } dev_slot[4];
 	struct kvm_coalesced_mmio_ring *coalesced_ring; /* once vCPU 0 is mapped */
 	unsigned coalesced_max;
 

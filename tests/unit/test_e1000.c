@@ -760,6 +760,12 @@ static void tdt_from_loop_cb(void *opaque)
 
 static void test_tx_iothread_doorbell(void **state)
 {
+	/* x-tx-iothread is off by default: a device made with it on (the A/B variable). */
+	e1000_destroy(dev);
+	net_client_free(be_nc);
+	setenv("SKIFF_TX_IOTHREAD", "on", 1);
+	assert_int_equal(create_dev(false, "off"), 0);
+	unsetenv("SKIFF_TX_IOTHREAD");
 	assert_int_equal(el_init(), 0);
 	nic_open(0);
 	uint8_t *buf = ram + TX_BUFS;
@@ -1194,6 +1200,116 @@ static void test_rx_backpressure(void **state)
 	assert_int_equal(rd(E1000_RDH), 6);
 }
 
+/* ---- the receive page as guest memory (x-rx-page) ----------------- */
+
+struct ram_hook {
+	int adds, dels;
+	uint64_t addr, len;
+	uint32_t *page;
+	bool on;
+};
+static struct ram_hook rh;
+
+static int fake_ram_hook(void *opaque, uint64_t addr, uint64_t len, void *hva, bool add)
+{
+	struct ram_hook *h = opaque;
+	if (add) {
+		h->adds++;
+		h->addr = addr;
+		h->len = len;
+		h->page = hva;
+	} else {
+		assert_int_equal(addr, h->addr);
+		h->dels++;
+	}
+	h->on = add;
+	return 0;
+}
+
+#define PG(off) rh.page[((off) - 0x2000) / 4]   /* the guest's direct view of a register */
+
+static void test_rx_page(void **state)
+{
+	uint8_t f[60] = { 0 };
+
+	memset(&rh, 0, sizeof(rh));
+	mmio.ram = fake_ram_hook;
+	mmio.hook_opaque = &rh;
+	memcpy(f, our_mac, 6);
+	nic_open(0);
+	assert_int_equal(rh.adds, 0);          /* RDT before RCTL.EN: still the handler */
+	wr(E1000_RDT, 2);
+	assert_int_equal(rh.adds, 1);          /* the driver hands buffers to a running receiver */
+	assert_true(rh.on);
+	assert_int_equal(rh.addr, MMIO_BASE + 0x2000);
+	assert_int_equal(rh.len, 4096);
+	assert_int_equal((uintptr_t)rh.page & 4095, 0);
+	assert_int_equal(PG(E1000_RDT), 2);
+	assert_int_equal(PG(E1000_RDBAL), RX_RING);
+
+	/* Two buffers: the third frame waits. */
+	for (int i = 0; i < 3; i++) {
+		f[20] = (uint8_t)i;
+		assert_int_equal(inject(f, 60), i < 2 ? 60 : 0);
+	}
+	assert_int_equal(PG(E1000_RDH), 2);     /* the guest reads RDH without an exit */
+	/* The guest moves RDT in memory: nothing exits, the waiting receive retries on its timer,
+	 * brought forward by the guest's next e1000 access. */
+	assert_int_equal(el_init(), 0);
+	PG(E1000_RDT) = 10;
+	(void)rd(E1000_STATUS);
+	run_loop_ms(5);
+	assert_int_equal(PG(E1000_RDH), 3);
+	assert_int_equal(rx_data(2)[20], 2);
+	el_fini();
+
+	/* Garbage written straight into the page never takes the ring outside itself. */
+	memset(ram + RX_RING + 16 * NDESC, 0xCC, 64);
+	PG(E1000_RDT) = 0xFFFFFFFFu;           /* masked to 0xFFFF: beyond the ring */
+	assert_int_equal(inject(f, 60), 0);
+	PG(E1000_RDT) = 5;
+	PG(E1000_RDH) = 0xABCD0000u | 3;       /* masked to 3 */
+	PG(E1000_RDLEN) = 0x7F;                /* no descriptors */
+	assert_int_equal(inject(f, 60), 0);
+	PG(E1000_RDLEN) = NDESC * 16 + 0x7F;   /* low bits ignored */
+	PG(E1000_RDBAL) = 0xFFFFFFFFu;
+	PG(E1000_RDBAH) = 0xFFFFFFFFu;         /* ring would wrap the address space */
+	assert_int_equal(inject(f, 60), 0);
+	PG(E1000_RDBAL) = RX_RING | 0xF;       /* low bits ignored */
+	PG(E1000_RDBAH) = 0;
+	assert_int_equal(inject(f, 60), 0);    /* still queued behind the three above */
+	wr(E1000_RDT, 20);                     /* through the handler: kicks the queue */
+	assert_int_equal(PG(E1000_RDH), 7);
+	for (int i = 0; i < 64; i++)
+		assert_int_equal(ram[RX_RING + 16 * NDESC + i], 0xCC);
+
+	/* Receive off: the handler again, with the write masks applied to what the guest left. */
+	PG(E1000_RDT) = 0xFFFF0007u;
+	PG(0x2F00) = 0x12345678;               /* a reserved register */
+	wr(E1000_RCTL, 0);
+	assert_int_equal(rh.dels, 1);
+	assert_false(rh.on);
+	assert_int_equal(rd(E1000_RDBAL), RX_RING);
+	assert_int_equal(rd(E1000_RDLEN), NDESC * 16);
+	assert_int_equal(rd(E1000_RDT), 7);
+	assert_int_equal(rd(E1000_RDH), 7);
+	assert_int_equal(rd(0x2F00), 0);
+
+	/* It follows BAR0, and a MAC reset takes it away. */
+	wr(E1000_RCTL, E1000_RCTL_EN | E1000_RCTL_BAM);
+	wr(E1000_RDT, 9);
+	assert_int_equal(rh.adds, 2);
+	pci_cfg_write(e1000_pci_dev(dev), PCI_BASE_ADDRESS_0, 4, MMIO_BASE + 0x100000);
+	assert_int_equal(rh.dels, 2);
+	assert_int_equal(rh.adds, 3);
+	assert_int_equal(rh.addr, MMIO_BASE + 0x102000);
+	assert_true(rh.on);
+	wr(E1000_CTRL, E1000_CTRL_RST);
+	assert_false(rh.on);
+	assert_int_equal(rh.dels, 3);
+	mmio.ram = NULL;
+}
+
 /* ---- loopback (ethtool -t) ----------------------------------------- */
 
 static void test_loopback_phy(void **state)
@@ -1454,6 +1570,7 @@ int main(void)
 		T(test_rx_vlan),
 		T(test_rx_multi_desc_and_sizes),
 		T(test_rx_backpressure),
+		T(test_rx_page),
 		T(test_loopback_phy),
 		T(test_loopback_mac),
 		T(test_reentrant_backend),
