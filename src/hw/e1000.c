@@ -205,8 +205,6 @@ static bool e1000_link_up(const struct e1000 *s)
 	return s->nc && !s->nc->link_down;
 }
 
-/* A ring's guest-physical base and entry count, or false when the guest
- * programmed something unusable (empty, head/tail out of range, wraps). */
 /* One read of a register the guest may be writing at the same time (the receive page). */
 static uint32_t e1000_reg_once(const struct e1000 *s, uint32_t off)
 {
@@ -220,6 +218,8 @@ struct e1000_ring_snap {
 	uint32_t count, head, tail;
 };
 
+/* A ring's guest-physical base, entry count, head and tail, or false when the guest
+ * programmed something unusable (empty, head/tail out of range, wraps). */
 static bool e1000_ring(const struct e1000 *s, uint32_t bal, uint32_t bah, uint32_t len,
 		       uint32_t hd, uint32_t tl, struct e1000_ring_snap *r)
 {
@@ -556,6 +556,8 @@ static void e1000_tx_clear(struct e1000 *s)
 	s->tx.vle = false;
 }
 
+static void e1000_reg_write(struct e1000 *s, uint32_t off, uint32_t val);
+
 /* Map the receive page from the first RDT write with receive enabled (a driver handing the
  * ring its buffers) until receive is disabled or the MAC reset; on the way out the guest's
  * raw values get the masks its writes would have had through the handler. ethtool's register
@@ -569,25 +571,11 @@ static void e1000_rx_page_set(struct e1000 *s, bool want)
 			(uint8_t *)s->mac + E1000_RX_PAGE, want);
 	if (want)
 		return;
-	s->mac[R(E1000_RDBAL)] &= ~0xFu;
-	s->mac[R(E1000_RDLEN)] &= 0x000FFF80;
-	s->mac[R(E1000_RDH)] &= 0xFFFF;
-	s->mac[R(E1000_RDT)] &= 0xFFFF;
-	s->mac[R(E1000_RDTR)] &= 0xFFFF;
-	s->mac[R(E1000_RADV)] &= 0xFFFF;
-	s->mac[R(E1000_RSRPD)] &= 0xFFF;
-	s->mac[R(E1000_FCRTL)] &= 0x8000FFF8;
-	s->mac[R(E1000_FCRTH)] &= 0xFFF8;
-	/* Registers of the page the handler ignores or keeps at zero. */
+	/* Each value through the write handler (unknown registers stay zero). */
 	for (uint32_t off = E1000_RX_PAGE; off < E1000_RX_PAGE + E1000_RX_PAGE_SIZE; off += 4) {
-		switch (off) {
-		case E1000_RDBAL: case E1000_RDBAH: case E1000_RDLEN: case E1000_RDH: case E1000_RDT:
-		case E1000_RDTR: case E1000_RADV: case E1000_RSRPD: case E1000_FCRTL: case E1000_FCRTH:
-		case E1000_RXDCTL:
-			break;
-		default:
-			s->mac[R(off)] = 0;
-		}
+		uint32_t v = s->mac[R(off)];
+		s->mac[R(off)] = 0;
+		e1000_reg_write(s, off, v);
 	}
 }
 

@@ -1,6 +1,7 @@
 /* libFuzzer harness for the e1000 model: the input is a guest-memory image
  * followed by a program of register accesses (MMIO and I/O BAR), backend
- * frames, link flips, PCI COMMAND changes, memory pokes and resets.
+ * frames, link flips, PCI COMMAND changes, memory pokes, resets and direct writes into the
+ * receive-register page while it is mapped as guest memory.
  * Sanitizers catch any access outside guest RAM or device state. */
 #include <stddef.h>
 #include <stdint.h>
@@ -66,6 +67,16 @@ static ssize_t be_receive(struct net_client *nc, const struct iovec *iov, int io
 static const struct net_client_ops be_ops = { .type = "fuzz-be", .receive = be_receive };
 
 static void irq_cb(void *opaque, unsigned gsi, int level) { (void)opaque; (void)gsi; (void)level; }
+
+/* The receive-register page as the guest sees it when KVM maps it (x-rx-page): the program
+ * can write it directly, with no handler in between. */
+static uint32_t *rx_page;
+static int ram_hook(void *opaque, uint64_t addr, uint64_t len, void *hva, bool add)
+{
+	(void)opaque; (void)addr; (void)len;
+	rx_page = add ? hva : NULL;
+	return 0;
+}
 static void quiet(const char *line) { (void)line; }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -87,6 +98,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	guest_mem_add(&mem, 0, RAM_SIZE, ram);
 	bus_init(&pio, "pio");
 	bus_init(&mmio, "mmio");
+	mmio.ram = ram_hook;
+	rx_page = NULL;
 	if (pci_bus_init(&pbus, &pio, &mmio, &mem, irq_cb, NULL, MMIO_BASE, 0xD0000000u, 0xC000, 0xD000))
 		abort();
 
@@ -171,6 +184,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 14:
 			if (op & 0x10)
 				e1000_reset(s);
+			else if (rx_page)   /* a direct guest write into the mapped page */
+				rx_page[take(&in, 2) & 0x3FF] = take(&in, 4);
 			break;
 		default: { /* PHY write through MDIC (loopback, resets, AN) */
 			uint32_t v = 1u << 26 | 1u << 21 | (take(&in, 1) & 0x1F) << 16 | take(&in, 2);
