@@ -101,9 +101,9 @@ struct e1000 {
 	/* x-tx-iothread (default off): a TDT/TCTL write only schedules transmission on the
 	 * event-loop thread, so the vCPU goes back to the guest at once while the frames are
 	 * copied and handed to the backend (a tap write) on the other thread. Off by default:
-	 * +7% tap host->guest in one profile, but every TX completion interrupt then comes from
-	 * the other thread (an IPI into a running vCPU), and the nested lab's host kernel hung or
-	 * panicked in 3 of 3 data-path runs with it (bench/README.md). */
+	 * +7% tap host->guest in one profile, every TX completion interrupt then comes from the
+	 * other thread (an IPI into a running vCPU), and the nested lab's host kernel hung in 3 of
+	 * 3 data-path runs with it (1 of 6 without: bench/README.md). */
 	bool tx_iothread;
 	struct el_timer *tx_bh;
 
