@@ -20,6 +20,7 @@
 #include "hw/e1000.h"
 #include "hw/e1000_regs.h"
 #include "net/checksum.h"
+#include "util/env.h"
 #include "util/event_loop.h"
 #include "util/log.h"
 
@@ -562,13 +563,18 @@ static void e1000_reg_write(struct e1000 *s, uint32_t off, uint32_t val);
  * ring its buffers) until receive is disabled or the MAC reset; on the way out the guest's
  * raw values get the masks its writes would have had through the handler. ethtool's register
  * test pattern-tests RDBAL with RCTL.EN set but never moves RDT then: it keeps the handler. */
+static void e1000_rx_page_map(struct e1000 *s, bool on)
+{
+	s->rx_page_on = on;
+	pci_bar_set_ram(&s->pci, 0, E1000_RX_PAGE, E1000_RX_PAGE_SIZE,
+			(uint8_t *)s->mac + E1000_RX_PAGE, on);
+}
+
 static void e1000_rx_page_set(struct e1000 *s, bool want)
 {
 	if (want == s->rx_page_on)
 		return;
-	s->rx_page_on = want;
-	pci_bar_set_ram(&s->pci, 0, E1000_RX_PAGE, E1000_RX_PAGE_SIZE,
-			(uint8_t *)s->mac + E1000_RX_PAGE, want);
+	e1000_rx_page_map(s, want);
 	if (want)
 		return;
 	/* Each value through the write handler (unknown registers stay zero). */
@@ -1684,31 +1690,28 @@ void e1000_get_mac(const struct e1000 *s, uint8_t mac[6]) { memcpy(mac, s->macad
 
 static int e1000_parse_opts(struct e1000 *s, const struct nic_config *cfg)
 {
-	const char *env = getenv("SKIFF_TX_IOTHREAD");  /* A/B knobs for profiles, as SKIFF_COALESCED */
-	const char *env_rx = getenv("SKIFF_RX_PAGE");
+	/* Boolean properties; the x- ones default from their comparison switches. */
+	const struct { const char *key; bool *val; } props[] = {
+		{ "mitigation", &s->mitigation },
+		{ "x-rx-page", &s->rx_page_ok },
+		{ "x-tx-iothread", &s->tx_iothread },
+	};
 
 	s->mitigation = true;
-	s->tx_iothread = env && !strcmp(env, "on");
-	s->rx_page_ok = !env_rx || strcmp(env_rx, "off");
+	s->rx_page_ok = env_switch("SKIFF_RX_PAGE", true);
+	s->tx_iothread = env_switch("SKIFF_TX_IOTHREAD", false);
 	for (size_t i = 0; i < cfg->opts.n; i++) {
 		struct kv *kv = &cfg->opts.items[i];
-		if (!strcmp(kv->key, "x-rx-page")) {
-			kv->used = true;
-			if (kv->value && parse_bool(kv->value, &s->rx_page_ok) < 0) {
-				error_report("Parameter 'x-rx-page' expects 'on' or 'off'");
-				return -1;
-			}
-		} else if (!strcmp(kv->key, "x-tx-iothread")) {
-			kv->used = true;
-			if (kv->value && parse_bool(kv->value, &s->tx_iothread) < 0) {
-				error_report("Parameter 'x-tx-iothread' expects 'on' or 'off'");
-				return -1;
-			}
-		} else if (!strcmp(kv->key, "mitigation")) {
+		size_t p;
+
+		for (p = 0; p < sizeof(props) / sizeof(props[0]); p++)
+			if (!strcmp(kv->key, props[p].key))
+				break;
+		if (p < sizeof(props) / sizeof(props[0])) {
 			kv->used = true;
 			/* A bare "mitigation" means on, as QEMU's device properties. */
-			if (kv->value && parse_bool(kv->value, &s->mitigation) < 0) {
-				error_report("Parameter 'mitigation' expects 'on' or 'off'");
+			if (kv->value && parse_bool(kv->value, props[p].val) < 0) {
+				error_report("Parameter '%s' expects 'on' or 'off'", kv->key);
 				return -1;
 			}
 		} else if (!kv->used) {
@@ -1793,8 +1796,7 @@ void e1000_destroy(struct e1000 *s)
 	if (!s)
 		return;
 	if (s->rx_page_on)
-		pci_bar_set_ram(&s->pci, 0, E1000_RX_PAGE, E1000_RX_PAGE_SIZE,
-				(uint8_t *)s->mac + E1000_RX_PAGE, false);
+		e1000_rx_page_map(s, false);   /* no register write-back: going away */
 	nic_client_free(&s->nc);
 	el_timer_free(s->mit_timer);
 	el_timer_free(s->rx_retry);

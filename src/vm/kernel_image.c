@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/env.h"
 #include "util/log.h"
 
 #define HDR_SETUP_SECTS    0x1f1
@@ -234,7 +235,6 @@ static void kernel_cache_write(const char *cpath, const uint8_t *data, size_t si
 int kernel_vmlinux_get(const char *path, const uint8_t *bz, size_t bz_size,
 		       struct kernel_vmlinux *out)
 {
-	const char *mode = getenv("SKIFF_KERNEL_CACHE");
 	char cpath[600];
 	uint32_t poff, plen;
 	size_t pm_start;
@@ -242,7 +242,7 @@ int kernel_vmlinux_get(const char *path, const uint8_t *bz, size_t bz_size,
 	size_t size;
 
 	memset(out, 0, sizeof(*out));
-	if (mode && !strcmp(mode, "off"))
+	if (!env_switch("SKIFF_KERNEL_CACHE", true))
 		return -1;
 	cpath[0] = 0;
 	if (bz_size < 0x400)

@@ -1,5 +1,6 @@
 #include "vm/vm.h"
 #include "vm/coalesced.h"
+#include "util/env.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -135,8 +136,7 @@ static int vm_map_ram(struct vm *vm)
 	/* NORESERVE: nothing is committed until the guest touches it, so an 8 GiB
 	 * guest starts on a host with less free memory (LAB.md). */
 	/* SKIFF_RAM_ALIGN=off: page-aligned only, for comparing. */
-	vm->ram = vm_map_aligned(vm->ram_size, getenv("SKIFF_RAM_ALIGN") &&
-				 !strcmp(getenv("SKIFF_RAM_ALIGN"), "off") ? 4096 : VM_RAM_ALIGN);
+	vm->ram = vm_map_aligned(vm->ram_size, env_switch("SKIFF_RAM_ALIGN", true) ? VM_RAM_ALIGN : 4096);
 	if (!vm->ram) {
 		error_report("cannot set up guest memory 'pc.ram': %s (-m %llu MiB is more than "
 			     "this host can map; lower -m or check 'ulimit -v')", strerror(errno),
@@ -223,10 +223,9 @@ static int vm_bus_ram(void *opaque, uint64_t addr, uint64_t len, void *hva, bool
 /* Coalesced writes when KVM has them (SKIFF_COALESCED=off: every write exits, for comparing). */
 static void vm_setup_coalescing(struct vm *vm)
 {
-	const char *env = getenv("SKIFF_COALESCED");
 	int page = ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_MMIO);
 
-	if (page <= 0 || (env && strcmp(env, "off") == 0) ||
+	if (page <= 0 || !env_switch("SKIFF_COALESCED", true) ||
 	    (long)(page + 1) * sysconf(_SC_PAGESIZE) > vm->vcpu_mmap_size)
 		return;
 	vm->coalesced_page = page;
