@@ -25,7 +25,7 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 UNIT_HELPERS := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
 
-.PHONY: all deps check unit lab lab-check demo bench clean fuzz fuzz-long
+.PHONY: all deps check unit lab lab-check demo bench bench-insn clean fuzz fuzz-long
 all: deps $(BUILD)/skiff $(BUILD)/skiff-bridge-helper
 
 deps:
@@ -71,9 +71,16 @@ $(BUILD)/tests/%: tests/unit/%.c $(UNIT_HELPERS) $(BUILD)/libskiff-san.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -Itests/unit -o $@ $< $(UNIT_HELPERS) $(BUILD)/libskiff-san.a $(LDLIBS) -lcmocka
 
-# Unit tests (cmocka, ASan + UBSan); prints cmocka's counts and a total.
-unit: deps $(UNIT_BINS) $(BUILD)/skiff
+# Unit tests (cmocka, ASan + UBSan); prints cmocka's counts and a total. Then every
+# bench/pktcost scenario once, natively (its data path must deliver what it measures).
+unit: deps $(UNIT_BINS) $(BUILD)/skiff $(BUILD)/bench/pktcost
 	@tests/run-unit.sh $(UNIT_BINS)
+	@bench/insn.sh --smoke $(BUILD)/bench/pktcost
+
+# The e1000 data path without a guest, for instruction counts per packet (bench/insn.sh).
+$(BUILD)/bench/pktcost: bench/pktcost.c $(BUILD)/libskiff.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libskiff.a $(LDLIBS)
 
 # The nested lab (tests/lab/README.md): real KVM inside QEMU's software CPU.
 lab: all
@@ -97,8 +104,12 @@ check: unit fuzz lab-check
 demo: all
 	@scripts/demo.sh
 
-bench: lab
+bench: lab $(BUILD)/bench/pktcost
 	@bench/run.sh
+
+# Instructions per packet in skiff's e1000 data path (callgrind; no lab, a few seconds).
+bench-insn: deps $(BUILD)/bench/pktcost
+	@bench/insn.sh $(BUILD)/bench/pktcost
 
 clean:
 	rm -rf $(BUILD)

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """bench/plot.py CSV PNG: a bar chart of the bench table: skiff/QEMU ratio per metric (log
-scale, 1.0 = parity), coloured by whether the goal is met; absolute means in the labels."""
+scale, 1.0 = parity), coloured by whether the goal is met; absolute medians in the labels."""
 import csv
 import sys
 
@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["ratio_skiff_qemu"]]
 if not rows:
     sys.exit("no ratios in " + sys.argv[1])
-names = [f'{r["metric"]}\nQEMU {r["qemu_mean"]} / skiff {r["skiff_mean"]}' for r in rows]
+names = [f'{r["metric"]}\nQEMU {r["qemu_median"]} / skiff {r["skiff_median"]}' for r in rows]
 ratios = [float(r["ratio_skiff_qemu"]) for r in rows]
 colors = [{"yes": "tab:green", "no": "tab:red"}.get(r["meets_goal"], "tab:gray") for r in rows]
 fig, ax = plt.subplots(figsize=(9, 0.55 * len(rows) + 1.5))

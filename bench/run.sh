@@ -3,7 +3,9 @@
 # lab run, alternating A B B A (tests/lab/scenarios/bench.sh). Prints a table with the ratio
 # skiff/QEMU against the goals and writes it as CSV to bench/results/.
 #   BENCH_ROUNDS=N   rounds of A B B A (default 1; each round boots 4 x (user + tap + 2 stream)
-#                    guests with networking, ~8 min in the lab)
+#                    guests with networking plus 2 x BENCH_BOOTS boots, ~12 min in the lab)
+#   BENCH_BOOTS=N    extra boots per VMM and round for the boot rows (default 3)
+#   BENCH_REPS=N     iperf3 runs per direction and guest (default 3)
 #   BENCH_LOG=FILE   only tabulate the console log of an earlier bench run
 #   BENCH_NET=auto|1|0  the network rows (e1000 over user, tap and stream; auto: when skiff
 #                    lists e1000 in -device help); 0: boot and memory only
@@ -18,32 +20,41 @@ rounds=${BENCH_ROUNDS:-1}
 mkdir -p "$BENCH_DIR/results" "$LAB_OUT"
 stamp=$(date +%Y%m%d-%H%M%S)
 rc=0
-# The LAB-BENCH lines of complete A B B A rounds only (a hung lab host cuts a round short).
-complete_rounds() {
+# The LAB-BENCH lines of complete items (ROUND:PHASE, each A B B A in itself) only: a hung lab
+# host cuts an item short.
+complete_items() {
 	tr -d '\r' <"$1" | awk '
-		/^LAB-BENCH / { pending = pending $0 "\n"; next }
-		/^LAB-BENCH-ROUND-DONE / { printf "%s", pending; pending = "" }'
+		/^LAB-BENCH-TODO / { pending = ""; next }
+		/^LAB-BENCH-DONE / { printf "%s", pending; pending = ""; next }
+		/^LAB-BENCH / { pending = pending $0 "\n" }'
 }
 lines=$LAB_OUT/bench-$stamp.lines
 : >"$lines"
 if [ -n "${BENCH_LOG:-}" ]; then
 	log=$BENCH_LOG # tabulate an earlier run's console log again
-	complete_rounds "$log" >"$lines"
+	complete_items "$log" >"$lines"
 else
 	make -s -C "$LAB_DIR" images
-	# One lab run for all rounds; if the lab host hangs (LAB.md), one more run for the rest.
-	left=$rounds logs=()
-	for attempt in 1 2; do
+	# One lab run for everything; when the lab host hangs (LAB.md: now and then, with either
+	# VMM), up to two more for the items not done yet.
+	todo="" logs=()
+	for attempt in 1 2 3; do
 		log=$LAB_OUT/bench-$stamp-$attempt.log
 		logs+=("${log#"$REPO_DIR"/}")
 		rc=0
-		LAB_X_BENCH_ROUNDS=$left LAB_X_BENCH_NET=${BENCH_NET:-auto} "$LAB_DIR/run-lab.sh" \
-			--timeout "${LAB_TIMEOUT:-$((600 + left * 700))}" --log "$log" --results "$LAB_OUT/bench-results.txt" bench || rc=$?
-		complete_rounds "$log" >>"$lines"
-		done_rounds=$(tr -d '\r' <"$log" | grep -c '^LAB-BENCH-ROUND-DONE' || true)
-		left=$((left - done_rounds))
-		if [ "$rc" != 3 ] || [ "$left" -le 0 ]; then break; fi
-		echo "bench: the lab host hung after $done_rounds complete round(s): running the other $left in a new lab run" >&2
+		n_items=$(wc -w <<<"${todo:-$(seq -s ' ' 1 $((rounds * 4)))}")
+		LAB_X_BENCH_ROUNDS=$rounds LAB_X_BENCH_NET=${BENCH_NET:-auto} LAB_X_BENCH_BOOTS=${BENCH_BOOTS:-3} \
+			LAB_X_BENCH_REPS=${BENCH_REPS:-3} LAB_X_BENCH_TODO="$todo" "$LAB_DIR/run-lab.sh" \
+			--timeout "${LAB_TIMEOUT:-$((600 + n_items * 420))}" --log "$log" --results "$LAB_OUT/bench-results.txt" bench || rc=$?
+		complete_items "$log" >>"$lines"
+		all=$(tr -d '\r' <"$log" | sed -n 's/^LAB-BENCH-TODO //p' | head -n1)
+		done_items=" $(tr -d '\r' <"$log" | sed -n 's/^LAB-BENCH-DONE //p' | tr '\n' ' ')"
+		todo=""
+		for item in $all; do
+			[[ $done_items == *" $item "* ]] || todo+="$item "
+		done
+		if [ "$rc" != 3 ] || [ -z "$todo" ] || [ -z "$all" ]; then break; fi
+		echo "bench: the lab host hung; running what is left ($todo) in a new lab run" >&2
 	done
 	log="${logs[*]}"
 fi
@@ -69,37 +80,49 @@ declare -A label=([boot_s]="boot to init (s)" [dhcp_s]="boot to DHCP lease (s)" 
 	[tso_on_g2h_mbit]="tap g->h, TSO on (Mbit/s)" [tso_off_g2h_mbit]="tap g->h, TSO off (Mbit/s)")
 
 csv=$BENCH_DIR/results/bench-$stamp.csv
-awk '
+# Per metric and VMM: the median of the samples (robust to the lab's outliers: a boot that waited
+# seconds for the lab host's memory compaction, an iperf3 run with a TCP stall), min and max.
+# Samples go in sorted (sort -g: numbers by value, FAIL apart), so the awk needs no sort.
+awk '{ print $2, $3, $4, NR }' "$lines" | sort -k1,1 -k2,2 -k3,3g | awk '
 	BEGIN { split("boot_s dhcp_s own_mib own_net_mib rss_mib iperf3_mbit iperf3_user_g2h_mbit " \
 		"iperf3_user_h2g_mbit iperf3_tap_g2h_mbit iperf3_tap_h2g_mbit iperf3_stream_mbit " \
 		"udp64_tap_kpps udp64_tap_mbit ping_user_med_ms ping_user_p99_ms ping_tap_med_ms " \
 		"ping_tap_p99_ms cpu_s_per_gb_user cpu_s_per_gb_tap tso_on_g2h_mbit tso_off_g2h_mbit", pref, " ")
 		for (i = 1; i in pref; i++) rank[pref[i]] = i }
-	{ m = $2; v = $3; x = $4
-	  if (!(m in seen)) { seen[m] = 1; order[++n] = m }
-	  if (x == "FAIL") { fail[m, v]++ } else { sum[m, v] += x; cnt[m, v]++ } }
+	{ m = $1; v = $2; x = $3
+	  if (!(m in seen)) { seen[m] = 1; first[m] = $4 }
+	  else if ($4 < first[m]) first[m] = $4
+	  if (x == "FAIL") { fail[m, v]++ } else { val[m, v, ++cnt[m, v]] = x } }
+	function med(m, v,   c) {
+		c = cnt[m, v]
+		if (!c) return ""
+		return (c % 2) ? val[m, v, (c + 1) / 2] : (val[m, v, c / 2] + val[m, v, c / 2 + 1]) / 2
+	}
+	function fmt(x) { return x == "" ? "" : sprintf("%.2f", x) }
 	END {
+		for (m in seen) order[++n] = m
 		# known metrics first, in their usual order, then any new ones as they came
 		for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) {
-			ri = (order[i] in rank) ? rank[order[i]] : 100 + i
-			rj = (order[j] in rank) ? rank[order[j]] : 100 + j
+			ri = (order[i] in rank) ? rank[order[i]] : 100 + first[order[i]]
+			rj = (order[j] in rank) ? rank[order[j]] : 100 + first[order[j]]
 			if (rj < ri) { t = order[i]; order[i] = order[j]; order[j] = t }
 		}
 		for (i = 1; i <= n; i++) {
 			m = order[i]
-			q = cnt[m, "qemu"] ? sum[m, "qemu"] / cnt[m, "qemu"] : ""
-			s = cnt[m, "skiff"] ? sum[m, "skiff"] / cnt[m, "skiff"] : ""
+			q = med(m, "qemu"); s = med(m, "skiff")
 			r = (q != "" && s != "" && q > 0) ? sprintf("%.3f", s / q) : ""
-			printf "%s,%s,%d,%d,%s,%d,%d,%s\n", m, (q == "" ? "" : sprintf("%.2f", q)), \
-				cnt[m, "qemu"], fail[m, "qemu"], (s == "" ? "" : sprintf("%.2f", s)), \
+			printf "%s,%s,%s,%s,%d,%d,%s,%s,%s,%d,%d,%s\n", m, \
+				fmt(q), fmt(val[m, "qemu", 1]), fmt(val[m, "qemu", cnt[m, "qemu"]]), \
+				cnt[m, "qemu"], fail[m, "qemu"], \
+				fmt(s), fmt(val[m, "skiff", 1]), fmt(val[m, "skiff", cnt[m, "skiff"]]), \
 				cnt[m, "skiff"], fail[m, "skiff"], r
 		}
-	}' "$lines" >"$csv.rows"
+	}' >"$csv.rows"
 rm -f "$lines"
 
 {
-	echo "metric,qemu_mean,qemu_n,qemu_failed,skiff_mean,skiff_n,skiff_failed,ratio_skiff_qemu,goal,meets_goal"
-	while IFS=, read -r m q qn qf s sn sf r; do
+	echo "metric,qemu_median,qemu_min,qemu_max,qemu_n,qemu_failed,skiff_median,skiff_min,skiff_max,skiff_n,skiff_failed,ratio_skiff_qemu,goal,meets_goal"
+	while IFS=, read -r m q qlo qhi qn qf s slo shi sn sf r; do
 		g=${goal[$m]:-} ok=""
 		if [ -n "$g" ] && [ -n "$r" ]; then
 			read -r dir lim <<<"$g"
@@ -109,7 +132,7 @@ rm -f "$lines"
 				ok=no
 			fi
 		fi
-		echo "$m,$q,$qn,$qf,$s,$sn,$sf,$r,${g/ /<=},${ok}"
+		echo "$m,$q,$qlo,$qhi,$qn,$qf,$s,$slo,$shi,$sn,$sf,$r,${g/ /<=},${ok}"
 	done <"$csv.rows"
 } | sed 's/,min<=/,min>=/' >"$csv"
 rm -f "$csv.rows"
@@ -120,17 +143,18 @@ how="$rounds round(s) of A B B A"
 [ -z "${BENCH_LOG:-}" ] || how="re-tabulated from $BENCH_LOG"
 echo "skiff vs QEMU 7.2 (-enable-kvm), nested lab, $how after one warm-up boot of each VMM"
 echo "(skiff boots its cached vmlinux from the 2nd boot on); ratios are skiff/QEMU"
-printf '%-26s %14s %14s %8s %7s  %s\n' metric QEMU skiff ratio goal verdict
-tail -n +2 "$csv" | while IFS=, read -r m q qn qf s sn sf r g ok; do
-	qs="${q:-n/a} ($qn)" ss="${s:-n/a} ($sn)"
+echo "medians over all samples (n), each with its range min-max"
+printf '%-26s %24s %24s %7s %6s  %s\n' metric QEMU skiff ratio goal verdict
+tail -n +2 "$csv" | while IFS=, read -r m q qlo qhi qn qf s slo shi sn sf r g ok; do
+	qs="${q:-n/a} ($qn) ${qlo:+$qlo-$qhi}" ss="${s:-n/a} ($sn) ${slo:+$slo-$shi}"
 	[ "$qf" = 0 ] || qs="$qs ${qf}F"
 	[ "$sf" = 0 ] || ss="$ss ${sf}F"
 	g=${g/max<=/<=}
 	g=${g/min>=/>=}
 	case "$ok" in yes) v=met ;; no) v="NOT met" ;; *) v="" ;; esac
-	printf '%-26s %14s %14s %8s %7s  %s\n' "${label[$m]:-$m}" "$qs" "$ss" "${r:-n/a}" "${g:--}" "$v"
+	printf '%-26s %24s %24s %7s %6s  %s\n' "${label[$m]:-$m}" "$qs" "$ss" "${r:-n/a}" "${g:--}" "$v"
 done
-echo "(n) = samples from complete rounds, nF = failed runs; CSV: ${csv#"$REPO_DIR"/}; lab log: $log"
+echo "(n) = samples from complete items (round:phase), nF = failed runs; CSV: ${csv#"$REPO_DIR"/}; lab log: $log"
 if [ "${BENCH_PLOT:-1}" = 1 ]; then
 	"$BENCH_DIR/deps.sh" || true
 	png=${csv%.csv}.png

@@ -1,16 +1,18 @@
 #!/bin/sh
-# Install the Debian 12 packages skiff needs. Usage: install-deps.sh build|lab|all
+# Install the Debian 12 packages skiff needs. Usage: install-deps.sh build|lab|bench|all
 # Cheap when everything is there already (one dpkg-query), so make calls it every time.
 set -eu
 
 build_pkgs="gcc make libc6-dev libcmocka-dev libslirp-dev liblzma-dev zlib1g-dev acpica-tools clang libclang-rt-14-dev"
+bench_pkgs="valgrind"
 lab_pkgs="qemu-system-x86 qemu-utils seabios busybox-static cpio kmod iperf3 ethtool iproute2 tcpdump socat curl xz-utils bridge-utils"
 
 case "${1:-build}" in
 build) want=$build_pkgs ;;
 lab) want=$lab_pkgs ;;
-all) want="$build_pkgs $lab_pkgs" ;;
-*) echo "usage: $0 build|lab|all" >&2; exit 2 ;;
+bench) want=$bench_pkgs ;;
+all) want="$build_pkgs $lab_pkgs $bench_pkgs" ;;
+*) echo "usage: $0 build|lab|bench|all" >&2; exit 2 ;;
 esac
 
 missing=""

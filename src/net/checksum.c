@@ -1,7 +1,7 @@
 /* Internet checksum and Ethernet FCS. The NICs run these over every byte of every frame
  * (e1000 RX checksum offload and FCS, TX checksum offload, TSO), so they work on 8 bytes at a
- * time: a ones-complement sum is byte-order independent (RFC 1071 2(B)), so sum native 32-bit
- * halves into 64 bits, fold, and swap once. The FCS is zlib's CRC-32 (same polynomial,
+ * time: a ones-complement sum is byte-order independent (RFC 1071 2(B)), so sum native 64-bit
+ * words with their carries, fold, and swap once. The FCS is zlib's CRC-32 (same polynomial,
  * reflection and final complement as IEEE 802.3). */
 #include "net/checksum.h"
 
@@ -24,20 +24,40 @@ static inline uint16_t csum_native_to_be(uint64_t acc)
 
 uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
 {
-	uint64_t acc = 0;
+	/* 64-bit words, counting the carries out of bit 63 apart (an add and an add-with-carry
+	 * per 8 bytes), four words per round; the carries go back in at the end (end-around
+	 * carry). bench/insn.sh: 1.15 -> ~0.4 instructions per byte. */
+	uint64_t a = 0, c = 0, x0, x1, x2, x3;
 	size_t i = 0;
 
+	for (; i + 32 <= len; i += 32) {
+		memcpy(&x0, p + i, 8);
+		memcpy(&x1, p + i + 8, 8);
+		memcpy(&x2, p + i + 16, 8);
+		memcpy(&x3, p + i + 24, 8);
+		a += x0;
+		c += a < x0;
+		a += x1;
+		c += a < x1;
+		a += x2;
+		c += a < x2;
+		a += x3;
+		c += a < x3;
+	}
 	for (; i + 8 <= len; i += 8) {
-		uint32_t w[2];
-		memcpy(w, p + i, 8);
-		acc += (uint64_t)w[0] + w[1];  /* < 2^33 per step: no overflow for any frame */
+		memcpy(&x0, p + i, 8);
+		a += x0;
+		c += a < x0;
 	}
 	for (; i + 4 <= len; i += 4) {
-		uint32_t w;
-		memcpy(&w, p + i, 4);
-		acc += w;
+		uint32_t x;
+		memcpy(&x, p + i, 4);
+		a += x;
+		c += a < x;
 	}
-	sum += csum_native_to_be(acc);
+	a += c;
+	a += a < c;
+	sum += csum_native_to_be(a);
 	for (; i + 1 < len; i += 2)
 		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
 	if (len & 1)

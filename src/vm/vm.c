@@ -143,7 +143,10 @@ static int vm_map_ram(struct vm *vm)
 			     (unsigned long long)(vm->ram_size >> 20));
 		return -1;
 	}
-	madvise(vm->ram, vm->ram_size, MADV_HUGEPAGE);
+	/* SKIFF_THP_MADVISE=off: leave huge pages to the host's policy. MADV_HUGEPAGE makes
+	 * a fault wait for compaction (defrag=madvise) where the host's memory is fragmented. */
+	if (env_switch("SKIFF_THP_MADVISE", true))
+		madvise(vm->ram, vm->ram_size, MADV_HUGEPAGE);
 	madvise(vm->ram, vm->ram_size, MADV_DONTDUMP);
 	guest_mem_add(&vm->mem, 0, vm->low_size, vm->ram);
 	if (vm_set_memslot(vm, 0, 0, vm->low_size, vm->ram))

@@ -48,6 +48,14 @@ static void test_csum_matches_reference(void **state)
 	/* all-ones data: the carries of the wide sum must wrap around */
 	memset(buf, 0xFF, sizeof(buf));
 	assert_int_equal(csum_fold(csum_add(0, buf, 2048)), csum_fold(ref_csum(0, buf, 2048)));
+	/* a whole TSO packet of near-all-ones words: many carries out of the 64-bit sum */
+	static uint8_t big[65536 + 7];
+	memset(big, 0xFF, sizeof(big));
+	for (size_t i = 0; i < sizeof(big); i += 61)
+		big[i] = (uint8_t)(0xF0 + i % 16);
+	for (size_t off = 0; off < 8; off += 3)
+		assert_int_equal(csum_fold(csum_add(0xFFFF, big + off, 65536 - off)),
+				 csum_fold(ref_csum(0xFFFF, big + off, 65536 - off)));
 }
 
 static void test_csum_chains(void **state)

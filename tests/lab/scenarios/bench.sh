@@ -14,17 +14,25 @@
 #          guest runs the client against the lab host's server, with TSO on and off
 #          (ethtool -K): tso_on_g2h_mbit, tso_off_g2h_mbit
 #   stream two VMs of the same VMM over -netdev stream (unix socket): iperf3_stream_mbit
+#   boots  BOOTS more boots per VMM per round (LAB_X_BENCH_BOOTS, default 3), interleaved A B
+#          A B ..., the user guest's command line with lab.action=net,poweroff: boot_s, dhcp_s
+#          and own_mib samples (boot time in the lab swings with the lab host's memory state:
+#          one sample per session is too few).
+# Each iperf3 throughput (TCP g2h, h2g) runs REPS times per session (LAB_X_BENCH_REPS, default
+# 3), alternating direction; bench/run.sh reports medians over all samples.
 # With NET=0 only the boot row (no NIC) is measured.
 # shellcheck source=tests/lab/scenarios/lib.sh
 . "$(dirname "$0")/lib.sh"
 rounds=${1:-${LAB_X_BENCH_ROUNDS:-1}}
 a=${2:-qemu} b=${3:-skiff}
 net=${4:-${LAB_X_BENCH_NET:-auto}}
+boots=${LAB_X_BENCH_BOOTS:-3}
+reps=${LAB_X_BENCH_REPS:-3}
 if [ "$net" = auto ]; then
 	net=0
 	if have_vmm "$b" && timeout 10 "${VMM_PREFIX[@]}" -device help 2>&1 | grep -q '"e1000"'; then net=1; fi
 fi
-echo "[bench] rounds=$rounds A=$a B=$b net=$net"
+echo "[bench] rounds=$rounds A=$a B=$b net=$net boots=$boots reps=$reps"
 base=(-enable-kvm -kernel "$LAB_KERNEL" -initrd "$LAB_INITRD" -nographic)
 
 bench() { echo "LAB-BENCH $*"; }
@@ -98,15 +106,32 @@ measure_boot_only() { # measure_boot_only VMM RUN: no NIC (skiff without e1000)
 	fi
 }
 
+measure_boot() { # measure_boot VMM RUN: the user guest's boot, to the lease, then power off
+	local vmm=$1 t=bench-boot-$1-$2 rss guest own gsize x
+	L2_SAMPLE_MEM=1 l2_run "$t" "$vmm" "${base[@]}" -m 512M -smp 2 \
+		-append "$L2_APPEND lab.action=net,poweroff" \
+		-netdev "user,id=n0,hostfwd=tcp::5201-:5201,hostfwd=udp::5201-:5201" -device e1000,netdev=n0
+	bench boot_s "$vmm" "${L2_INIT_SECS:-FAIL}" s
+	x=$(l2_time "$t" L2-NET_OK)
+	bench dhcp_s "$vmm" "${x:-FAIL}" s
+	if [ -n "$L2_MEM" ]; then
+		read -r rss guest own gsize <<<"$L2_MEM"
+		bench own_mib "$vmm" "$(mib "$own")" MiB
+		bench rss_mib "$vmm" "$(mib "$rss")" MiB
+	fi
+}
+
 measure_user() { # measure_user VMM RUN
 	local vmm=$1 t=bench-user-$1-$2 pid rss guest own gsize x
 	L2_SAMPLE_MEM=1 l2_bg "$t" "$vmm" "${base[@]}" -m 512M -smp 2 \
-		-append "$L2_APPEND lab.action=net,pingtest,iperf3-server lab.iperf3_sessions=0 lab.iperf3_wait=90 lab.ping_target=10.0.2.2" \
+		-append "$L2_APPEND lab.action=net,pingtest,iperf3-server lab.iperf3_sessions=0 lab.iperf3_wait=$((60 + 20 * reps)) lab.ping_target=10.0.2.2" \
 		-netdev "user,id=n0,hostfwd=tcp::5201-:5201,hostfwd=udp::5201-:5201" -device e1000,netdev=n0
 	if l2_wait "$t" 'L2-IPERF3-UP|L2-NET FAIL' "$LAB_L2_TIMEOUT" && [ -n "$(logline "$t" L2-IPERF3-UP)" ] && pid=$(l2_vmm_pid "$t"); then
 		sleep 0.5
-		iperf_row "$vmm" "$pid" iperf3_user_g2h_mbit cpu_s_per_gb_user 127.0.0.1 -R
-		iperf_row "$vmm" "$pid" iperf3_user_h2g_mbit "" 127.0.0.1
+		for ((k = 1; k <= reps; k++)); do
+			iperf_row "$vmm" "$pid" iperf3_user_g2h_mbit cpu_s_per_gb_user 127.0.0.1 -R
+			iperf_row "$vmm" "$pid" iperf3_user_h2g_mbit "" 127.0.0.1
+		done
 		if x=$(smaps_own "$pid" 2>/dev/null); then
 			read -r rss guest own gsize <<<"$x"
 			bench own_net_mib "$vmm" "$(mib "$own")" MiB
@@ -143,12 +168,14 @@ measure_tap() { # measure_tap VMM RUN
 	timeout 150 iperf3 -s -B 192.168.11.33 >/dev/null 2>&1 &
 	srv=$!
 	l2_bg "$t" "$vmm" "${base[@]}" -m 256M -smp 1 \
-		-append "$L2_APPEND lab.action=static,pingtest,iperf3-server,tso lab.ip=192.168.11.2/24 lab.iperf3_sessions=3 lab.iperf3_wait=90 lab.ping_target=192.168.11.33 lab.iperf3_server=192.168.11.33 lab.iperf3_secs=4" \
+		-append "$L2_APPEND lab.action=static,pingtest,iperf3-server,tso lab.ip=192.168.11.2/24 lab.iperf3_sessions=$((2 * reps + 1)) lab.iperf3_wait=$((60 + 20 * reps)) lab.ping_target=192.168.11.33 lab.iperf3_server=192.168.11.33 lab.iperf3_secs=4" \
 		-netdev tap,id=n0,ifname=tap1,script=no,downscript=no -device e1000,netdev=n0,mac=52:55:00:d1:55:02
 	if l2_wait "$t" 'L2-IPERF3-UP|L2-STATIC FAIL' "$LAB_L2_TIMEOUT" && [ -n "$(logline "$t" L2-IPERF3-UP)" ] && pid=$(l2_vmm_pid "$t"); then
 		sleep 0.5
-		iperf_row "$vmm" "$pid" iperf3_tap_g2h_mbit cpu_s_per_gb_tap 192.168.11.2 -R
-		iperf_row "$vmm" "$pid" iperf3_tap_h2g_mbit "" 192.168.11.2
+		for ((k = 1; k <= reps; k++)); do
+			iperf_row "$vmm" "$pid" iperf3_tap_g2h_mbit cpu_s_per_gb_tap 192.168.11.2 -R
+			iperf_row "$vmm" "$pid" iperf3_tap_h2g_mbit "" 192.168.11.2
+		done
 		# Offered load capped at 300 kbit/s (~590 datagrams/s, about what QEMU delivered under
 		# -b 0 in the lab): that unbounded flood from the guest hung the lab host once.
 		iperf_row "$vmm" "$pid" udp64_tap_mbit "" 192.168.11.2 -R -u -l 64 -b 300K
@@ -196,18 +223,34 @@ measure_stream() { # measure_stream VMM RUN: VM A (iperf3 server) <-stream-> VM 
 for vmm in "$a" "$b"; do
 	l2_run "bench-warmup-$vmm" "$vmm" "${base[@]}" -m 256M -append "$L2_APPEND lab.action=poweroff"
 done
-for ((r = 1; r <= rounds; r++)); do
-	i=0
-	for vmm in "$a" "$b" "$b" "$a"; do
-		i=$((i + 1))
-		if [ "$net" = 1 ]; then
-			measure_user "$vmm" "$r$i"
-			measure_tap "$vmm" "$r$i"
-			measure_stream "$vmm" "$r$i"
-		else
-			measure_boot_only "$vmm" "$r$i"
-		fi
+# The work as ROUND:PHASE items, each complete in itself (A B B A, or the interleaved boots):
+# LAB_X_BENCH_TODO from bench/run.sh, which after a lab host hang runs only the items not
+# done yet in a new lab run; default every phase of every round.
+todo=${LAB_X_BENCH_TODO:-}
+if [ -z "$todo" ]; then
+	for ((r = 1; r <= rounds; r++)); do
+		if [ "$net" = 1 ]; then todo+="$r:user $r:tap $r:stream $r:boots "; else todo+="$r:bootonly "; fi
 	done
-	# bench/run.sh only counts complete rounds (a hung lab host must not unbalance A and B).
-	echo "LAB-BENCH-ROUND-DONE $r"
+fi
+echo "LAB-BENCH-TODO $todo"
+for item in $todo; do
+	r=${item%%:*} phase=${item#*:} i=0
+	case "$phase" in
+	user | tap | stream | bootonly)
+		for vmm in "$a" "$b" "$b" "$a"; do
+			i=$((i + 1))
+			if [ "$phase" = bootonly ]; then measure_boot_only "$vmm" "$r$i"; else "measure_$phase" "$vmm" "$r$i"; fi
+		done
+		;;
+	boots)
+		for ((k = 1; k <= boots; k++)); do
+			measure_boot "$a" "$r-$k"
+			measure_boot "$b" "$r-$k"
+		done
+		;;
+	*) echo "[bench] unknown item $item" ;;
+	esac
+	# bench/run.sh counts only the lines of items that got here (a hung lab host must not
+	# leave A and B unbalanced).
+	echo "LAB-BENCH-DONE $item"
 done
