@@ -12,10 +12,17 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "util/env.h"
 #include "util/event_loop.h"
 #include "util/log.h"
 
 #define CTRL_A 0x01
+/* A UART's guest writes one byte per exit; one write() per byte costs a system call each and
+ * wakes whatever reads the console once per byte (in the lab: a pipe to the scenario). Output
+ * is written a line at a time instead, or CHARDEV_FLUSH_NS after its last byte when no line end
+ * comes (a shell prompt, echo of typed keys): at 115200 baud a real UART needs 0.09 ms a byte. */
+#define CHARDEV_OBUF_SIZE 4096
+#define CHARDEV_FLUSH_NS  2000000ull   /* 2 ms */
 
 struct chardev {
 	enum serial_kind kind;
@@ -29,7 +36,14 @@ struct chardev {
 	chr_can_receive_fn can_receive;
 	chr_receive_fn receive;
 	void *opaque;
+	/* Output waiting for its line to end (chardev_write). */
+	uint8_t obuf[CHARDEV_OBUF_SIZE];
+	size_t olen;
+	struct el_timer *flush_timer;
+	struct chardev *next_open;  /* every open chardev, flushed at exit */
 };
+
+static struct chardev *open_chardevs;
 
 static struct termios saved_termios;
 static bool termios_saved;
@@ -216,6 +230,8 @@ struct chardev *chardev_open(const struct serial_config *cfg)
 		}
 		break;
 	}
+	chr->next_open = open_chardevs;
+	open_chardevs = chr;
 	return chr;
 }
 
@@ -244,9 +260,9 @@ void chardev_accept_input(struct chardev *chr)
 		chardev_update_input(chr);
 }
 
-void chardev_write(struct chardev *chr, const uint8_t *buf, size_t len)
+static void chardev_write_now(struct chardev *chr, const uint8_t *buf, size_t len)
 {
-	while (chr && chr->out_fd >= 0 && len > 0) {
+	while (chr->out_fd >= 0 && len > 0) {
 		ssize_t n = write(chr->out_fd, buf, len);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -257,6 +273,72 @@ void chardev_write(struct chardev *chr, const uint8_t *buf, size_t len)
 		buf += n;
 		len -= (size_t)n;
 	}
+}
+
+void chardev_flush(struct chardev *chr)
+{
+	size_t n;
+
+	if (!chr || !chr->olen)
+		return;
+	n = chr->olen;
+	chr->olen = 0;
+	if (chr->flush_timer)
+		el_timer_del(chr->flush_timer);
+	chardev_write_now(chr, chr->obuf, n);
+}
+
+static void chardev_flush_cb(void *opaque)
+{
+	chardev_flush(opaque);
+}
+
+static void chardev_flush_all(void)
+{
+	for (struct chardev *c = open_chardevs; c; c = c->next_open)
+		chardev_flush(c);
+}
+
+static bool chardev_buffered(void)
+{
+	static int on = -1;
+
+	if (on < 0)
+		on = env_switch("SKIFF_CONSOLE_LINES", true);
+	return on;
+}
+
+void chardev_write(struct chardev *chr, const uint8_t *buf, size_t len)
+{
+	static bool atexit_done;
+
+	if (!chr || chr->out_fd < 0 || len == 0)
+		return;
+	/* Without a running event loop (start-up messages, tests) nothing would flush later.
+	 * SKIFF_CONSOLE_LINES=off: a write() per byte, as QEMU, for comparing. */
+	if (!el_running() || !chardev_buffered() ||
+	    (!chr->flush_timer && !(chr->flush_timer = el_timer_new(chardev_flush_cb, chr)))) {
+		chardev_flush(chr);
+		chardev_write_now(chr, buf, len);
+		return;
+	}
+	if (!atexit_done) {
+		atexit_done = true;
+		atexit(chardev_flush_all);
+	}
+	if (len > sizeof(chr->obuf) - chr->olen) {
+		chardev_flush(chr);
+		if (len > sizeof(chr->obuf)) {
+			chardev_write_now(chr, buf, len);
+			return;
+		}
+	}
+	memcpy(chr->obuf + chr->olen, buf, len);
+	chr->olen += len;
+	if (memchr(buf, '\n', len) || chr->olen > sizeof(chr->obuf) / 2)
+		chardev_flush(chr);
+	else if (!el_timer_pending(chr->flush_timer))
+		el_timer_mod(chr->flush_timer, el_now_ns() + CHARDEV_FLUSH_NS);
 }
 
 static void chardev_mux_help(struct chardev *chr)
@@ -311,6 +393,14 @@ void chardev_close(struct chardev *chr)
 {
 	if (!chr)
 		return;
+	chardev_flush(chr);
+	el_timer_free(chr->flush_timer);
+	for (struct chardev **pp = &open_chardevs; *pp; pp = &(*pp)->next_open) {
+		if (*pp == chr) {
+			*pp = chr->next_open;
+			break;
+		}
+	}
 	if (chr->in_registered && chr->in_fd >= 0)
 		el_del_fd(chr->in_fd);
 	if (chr->listen_fd >= 0) {

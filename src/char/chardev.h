@@ -22,8 +22,12 @@ void chardev_close(struct chardev *chr);
 
 void chardev_set_frontend(struct chardev *chr, chr_can_receive_fn can_receive,
 			  chr_receive_fn receive, void *opaque);
-/* Output from the guest. Never fails visibly: a backend that cannot take it drops it. */
+/* Output from the guest. Never fails visibly: a backend that cannot take it drops it. While
+ * the event loop runs, output is written at each line end, within 2 ms after its last byte
+ * otherwise, at chardev_close() and at exit. */
 void chardev_write(struct chardev *chr, const uint8_t *buf, size_t len);
+/* Write out what chardev_write() holds now. */
+void chardev_flush(struct chardev *chr);
 /* The frontend has room again: resume reading input. */
 void chardev_accept_input(struct chardev *chr);
 

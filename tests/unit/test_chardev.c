@@ -172,6 +172,52 @@ static void test_file_backend(void **state)
 	chardev_close(NULL);
 }
 
+/* With the loop running, output waits for its line end, or 2 ms after its last byte. */
+struct buffered {
+	struct chardev *chr;
+	struct el_timer *t;
+	int step;
+	char seen[3][64];
+};
+
+static void buffered_step(void *opaque)
+{
+	struct buffered *b = opaque;
+
+	switch (b->step++) {
+	case 0:
+		chardev_write(b->chr, (const uint8_t *)"ab", 2);
+		chardev_write(b->chr, (const uint8_t *)"c", 1);
+		slurp(path, b->seen[0], sizeof(b->seen[0]));     /* held back */
+		el_timer_mod(b->t, el_now_ns() + 50000000ull);   /* 50 ms: the flush timer fired */
+		break;
+	case 1:
+		slurp(path, b->seen[1], sizeof(b->seen[1]));
+		chardev_write(b->chr, (const uint8_t *)"de\n", 3);
+		chardev_write(b->chr, (const uint8_t *)"f", 1);
+		slurp(path, b->seen[2], sizeof(b->seen[2]));     /* the line at once, "f" held */
+		el_quit(0);
+		break;
+	}
+}
+
+static void test_file_backend_buffered(void **state)
+{
+	struct buffered b = { .chr = open_file() };
+	char out[64];
+
+	b.t = el_timer_new(buffered_step, &b);
+	el_timer_mod(b.t, el_now_ns());
+	assert_int_equal(el_run(), 0);
+	assert_string_equal(b.seen[0], "");
+	assert_string_equal(b.seen[1], "abc");
+	assert_string_equal(b.seen[2], "abcde\n");
+	chardev_close(b.chr);                                   /* flushes "f" */
+	slurp(path, out, sizeof(out));
+	assert_string_equal(out, "abcde\nf");
+	el_timer_free(b.t);
+}
+
 static void test_file_open_error(void **state)
 {
 	struct serial_config cfg = { .kind = SERIAL_FILE, .path = "/nonexistent-dir/out.log" };
@@ -435,6 +481,7 @@ int main(void)
 		T(test_mux_monitor_key),
 		T(test_mux_quit),
 		T(test_file_backend),
+		T(test_file_backend_buffered),
 		T(test_file_open_error),
 		T(test_none_backend),
 		cmocka_unit_test_setup_teardown(test_stdio_mux_input, setup, stdio_teardown),

@@ -165,7 +165,7 @@ measure_tap() { # measure_tap VMM RUN
 	local vmm=$1 t=bench-tap-$1-$2 pid x srv
 	lab_bridge
 	# the lab host's server for the guest's TSO on/off runs (after the three below)
-	timeout 150 iperf3 -s -B 192.168.11.33 >/dev/null 2>&1 &
+	timeout $((150 + 40 * reps)) iperf3 -s -B 192.168.11.33 >/dev/null 2>&1 &
 	srv=$!
 	l2_bg "$t" "$vmm" "${base[@]}" -m 256M -smp 1 \
 		-append "$L2_APPEND lab.action=static,pingtest,iperf3-server,tso lab.ip=192.168.11.2/24 lab.iperf3_sessions=$((2 * reps + 1)) lab.iperf3_wait=$((60 + 20 * reps)) lab.ping_target=192.168.11.33 lab.iperf3_server=192.168.11.33 lab.iperf3_secs=4" \

@@ -1,28 +1,31 @@
 #!/bin/bash
 # bootab ROUNDS [VMM[@VAR=VALUE]...]: the bench's boot (quiet, -m 512M -smp 2, e1000 + user
-# networking, to L2-INIT-OK) ROUNDS times per VMM, interleaved (A B C A B C ...), so one lab run
+# networking, to L2-INIT-OK and on to the DHCP lease) ROUNDS times per VMM, interleaved (A B C A B C ...), so one lab run
 # compares VMMs or skiff's comparison switches (e.g. "skiff@SKIFF_THP_MADVISE=off") with the
 # lab host's memory in the same state. Per boot: wall seconds to init, the guest's uptime
-# there, and their difference (the time before the guest kernel's clock starts). Ends with the
-# median per spec. A diagnosis aid, no verdict.
+# there, and their difference (the time before the guest kernel's clock starts), the wall time
+# to the lease and the guest's uptime at each step of bringing the NIC up. Ends with the medians
+# per spec. A diagnosis aid, no verdict.
 # shellcheck source=tests/lab/scenarios/lib.sh
 . "$(dirname "$0")/lib.sh"
 rounds=${1:-3}
 shift || true
 [ $# -gt 0 ] || set -- qemu skiff
-declare -A all_init all_up
+declare -A all_init all_up all_dhcp
 for ((r = 1; r <= rounds; r++)); do
 	for spec in "$@"; do
 		vmm=${spec%%@*} envs=()
 		[ "$spec" = "$vmm" ] || envs=("${spec#*@}")
 		[ ${#envs[@]} -eq 0 ] || export "${envs[@]}"
 		SKIFF_DEBUG=1 l2_run "bootab-$r-$vmm" "$vmm" -enable-kvm -kernel "$LAB_KERNEL" -initrd "$LAB_INITRD" \
-			-nographic -m 512M -smp 2 -append "$L2_APPEND lab.action=poweroff" \
+			-nographic -m 512M -smp 2 -append "$L2_APPEND lab.action=net,poweroff" \
 			-netdev user,id=n0 -device e1000,netdev=n0
 		up=$(fact uptime_s)
+		d=$(l2_time "bootab-$r-$vmm" L2-NET_OK)
 		echo "LAB-BOOTAB $spec round=$r init_s=${L2_INIT_SECS:-never} guest_uptime_s=${up:-?} before_kernel_s=$(
-			awk -v a="${L2_INIT_SECS:-0}" -v b="${up:-0}" 'BEGIN { printf "%.2f", a - b }') rc=$L2_RC"
-		all_init[$spec]+="${L2_INIT_SECS:-999} " all_up[$spec]+="${up:-999} "
+			awk -v a="${L2_INIT_SECS:-0}" -v b="${up:-0}" 'BEGIN { printf "%.2f", a - b }') dhcp_s=${d:-never} rc=$L2_RC"
+		echo "LAB-BOOTAB $spec round=$r guest $(sed -n 's/^L2-NET-TIMES //p' "$L2_LOG" | head -n1)"
+		all_init[$spec]+="${L2_INIT_SECS:-999} " all_up[$spec]+="${up:-999} " all_dhcp[$spec]+="${d:-999} "
 		for e in "${envs[@]}"; do unset "${e%%=*}"; done
 	done
 done
@@ -30,5 +33,5 @@ med() { tr ' ' '\n' | sed '/^$/d' | sort -g | awk '{ v[NR] = $1 } END {
 	if (!NR) { print "?"; exit }
 	printf "%.2f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 for spec in "$@"; do
-	echo "LAB-BOOTAB $spec median init_s=$(med <<<"${all_init[$spec]}") guest_uptime_s=$(med <<<"${all_up[$spec]}") (all init_s: ${all_init[$spec]})"
+	echo "LAB-BOOTAB $spec median init_s=$(med <<<"${all_init[$spec]}") guest_uptime_s=$(med <<<"${all_up[$spec]}") dhcp_s=$(med <<<"${all_dhcp[$spec]}") (all init_s: ${all_init[$spec]})"
 done

@@ -1,13 +1,17 @@
 #!/bin/sh
 # Bring up the NICs lab.net_ifs (comma list, default eth0) with DHCP: load the NIC drivers,
 # udhcpc on each, show the driver (eth0: "L2-ETHTOOL ...", others "L2-ETHTOOL-ethN ...") and
-# the lease ("L2-DHCP ethN ip=... router=... dns=..."). "L2-NET OK ADDRS" when all got one.
+# the lease ("L2-DHCP ethN ip=... router=... dns=..."). "L2-NET OK ADDRS" when all got one,
+# after "L2-NET-TIMES" (the guest's uptime when the drivers were loaded, each NIC up, each lease).
 ifs=eth0
 # shellcheck disable=SC2013
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in lab.net_ifs=*) ifs=$(echo "${arg#lab.net_ifs=}" | tr ',' ' ') ;; esac
 done
+up() { cut -d' ' -f1 /proc/uptime; }
+times="start=$(up)"
 for m in e1000 virtio_pci virtio_net; do modprobe "$m" 2>/dev/null; done
+times="$times modprobe=$(up)"
 ifconfig lo 127.0.0.1 up
 addrs=""
 for ifc in $ifs; do
@@ -17,13 +21,17 @@ for ifc in $ifs; do
 		echo "L2-NET FAIL no $ifc ($(ls /sys/class/net | tr '\n' ' '))"
 		exit 1
 	fi
+	times="$times $ifc-seen=$(up)"
 	ifconfig "$ifc" up
+	times="$times $ifc-up=$(up)"
 	if [ "$ifc" = eth0 ]; then p="L2-ETHTOOL "; else p="L2-ETHTOOL-$ifc "; fi
 	ethtool -i "$ifc" | sed "s/^/$p/"
 	if ! udhcpc -i "$ifc" -n -q -t 5 -T 2; then
 		echo "L2-NET FAIL dhcp $ifc"
 		exit 1
 	fi
+	times="$times $ifc-lease=$(up)"
 	addrs="$addrs $ifc=$(ip -4 addr show "$ifc" | awk '/inet /{print $2}')"
 done
+echo "L2-NET-TIMES $times"
 echo "L2-NET OK${addrs}"

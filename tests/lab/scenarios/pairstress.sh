@@ -1,0 +1,36 @@
+#!/bin/bash
+# pairstress N [VMM[@VAR=VALUE]...]: the bench's stream pair (two -smp 1 guests joined by
+# -netdev stream over a unix socket, 4 s of iperf3) N times per spec, interleaved. The lab host
+# kernel has died in exactly this step of the bench (stack guard page hit in a "CPU 0/KVM"
+# thread, twice with skiff pairs); this repeats it to see how often, and under which of skiff's
+# comparison switches. One line per pair: LAB-PAIRSTRESS <spec> <i> mbit=... rc=A/B. A lab host
+# that dies ends the run (run-lab.sh reports it hung; the last line says which pair).
+# shellcheck source=tests/lab/scenarios/lib.sh
+. "$(dirname "$0")/lib.sh"
+n=${1:-5}
+shift || true
+[ $# -gt 0 ] || set -- skiff
+base=(-enable-kvm -kernel "$LAB_KERNEL" -initrd "$LAB_INITRD" -nographic -m 256M -smp 1)
+for ((i = 1; i <= n; i++)); do
+	for spec in "$@"; do
+		vmm=${spec%%@*} envs=()
+		[ "$spec" = "$vmm" ] || envs=("${spec#*@}")
+		[ ${#envs[@]} -eq 0 ] || export "${envs[@]}"
+		ta=ps-a-$vmm-$i tb=ps-b-$vmm-$i sock=/tmp/ps-$vmm-$i.sock
+		rm -f "$sock"
+		echo "LAB-PAIRSTRESS-START $spec $i"
+		l2_bg "$ta" "$vmm" "${base[@]}" \
+			-append "$L2_APPEND lab.action=static,iperf3-server lab.ip=10.9.0.1/24 lab.iperf3_wait=60" \
+			-netdev "stream,id=n0,server=on,addr.type=unix,addr.path=$sock" -device e1000,netdev=n0,mac=52:54:00:aa:00:01
+		wait_file "$sock" 30
+		l2_run "$tb" "$vmm" "${base[@]}" \
+			-append "$L2_APPEND lab.action=static,peer,iperf3-client lab.ip=10.9.0.2/24 lab.peer=10.9.0.1 lab.iperf3_server=10.9.0.1 lab.iperf3_secs=4" \
+			-netdev "stream,id=n0,server=off,addr.type=unix,addr.path=$sock" -device e1000,netdev=n0,mac=52:54:00:aa:00:02
+		rcb=$L2_RC
+		l2_stop "$ta"
+		l2_join "$ta"
+		m=$(sed -n 's/^L2-IPERF3 mbit=\([0-9.]*\).*/\1/p' "/tmp/l2-$tb.log" | head -n1)
+		echo "LAB-PAIRSTRESS $spec $i mbit=${m:-FAIL} rc=$L2_RC/$rcb"
+		for e in "${envs[@]}"; do unset "${e%%=*}"; done
+	done
+done
