@@ -28,6 +28,9 @@ a=${2:-qemu} b=${3:-skiff}
 net=${4:-${LAB_X_BENCH_NET:-auto}}
 boots=${LAB_X_BENCH_BOOTS:-3}
 reps=${LAB_X_BENCH_REPS:-3}
+# A tap guest runs 2 x reps + 1 iperf3 sessions, then its own TSO client runs: room for all of
+# them with the slower VMM too (else its TSO rows fail for want of time, not of TSO).
+LAB_L2_TIMEOUT=$((LAB_L2_TIMEOUT + 40 * reps))
 if [ "$net" = auto ]; then
 	net=0
 	if have_vmm "$b" && timeout 10 "${VMM_PREFIX[@]}" -device help 2>&1 | grep -q '"e1000"'; then net=1; fi
