@@ -15,9 +15,9 @@
 #          (ethtool -K): tso_on_g2h_mbit, tso_off_g2h_mbit
 #   stream two VMs of the same VMM over -netdev stream (unix socket): iperf3_stream_mbit
 #   boots  BOOTS more boots per VMM per round (LAB_X_BENCH_BOOTS, default 3), interleaved A B
-#          A B ..., the user guest's command line with lab.action=net,poweroff: boot_s, dhcp_s
-#          and own_mib samples (boot time in the lab swings with the lab host's memory state:
-#          one sample per session is too few).
+#          A B ..., the user guest's command line with lab.action=net,pingtest,poweroff: boot_s,
+#          dhcp_s, own_mib and ping_user samples (boot time in the lab swings with the lab host's
+#          memory state: one sample per session is too few).
 # Each iperf3 throughput (TCP g2h, h2g) runs REPS times per session (LAB_X_BENCH_REPS, default
 # 3), alternating direction; bench/run.sh reports medians over all samples.
 # With NET=0 only the boot row (no NIC) is measured.
@@ -109,10 +109,10 @@ measure_boot_only() { # measure_boot_only VMM RUN: no NIC (skiff without e1000)
 	fi
 }
 
-measure_boot() { # measure_boot VMM RUN: the user guest's boot, to the lease, then power off
+measure_boot() { # measure_boot VMM RUN: the user guest's boot, to the lease, its pings, power off
 	local vmm=$1 t=bench-boot-$1-$2 rss guest own gsize x
 	L2_SAMPLE_MEM=1 l2_run "$t" "$vmm" "${base[@]}" -m 512M -smp 2 \
-		-append "$L2_APPEND lab.action=net,poweroff" \
+		-append "$L2_APPEND lab.action=net,pingtest,poweroff lab.ping_target=10.0.2.2" \
 		-netdev "user,id=n0,hostfwd=tcp::5201-:5201,hostfwd=udp::5201-:5201" -device e1000,netdev=n0
 	bench boot_s "$vmm" "${L2_INIT_SECS:-FAIL}" s
 	x=$(l2_time "$t" L2-NET_OK)
@@ -122,6 +122,7 @@ measure_boot() { # measure_boot VMM RUN: the user guest's boot, to the lease, th
 		bench own_mib "$vmm" "$(mib "$own")" MiB
 		bench rss_mib "$vmm" "$(mib "$rss")" MiB
 	fi
+	ping_rows "$vmm" "$t" user
 }
 
 measure_user() { # measure_user VMM RUN
