@@ -12,8 +12,9 @@
 # The default runs core+net in one lab boot, then e1000 and bridge in one each: the lab host
 # soft-locks now and then (LAB.md), and a hang costs its batch plus LAB_IDLE (default here
 # 120 s: every healthy step prints within a minute).
-# LAB_RETRIES (default 1): how often to rerun a batch whose lab host hangs (reported); a
-# batch with failed tests is run once more (both outcomes reported). A lab host that hangs on
+# LAB_RETRIES (default 1): a batch whose lab host hangs runs again up to LAB_RETRIES + 1 times
+# (reported); a batch with failed tests is run once more whatever hangs came before (both
+# outcomes reported). A lab host that hangs on
 # every attempt is reported loudly and its tests count as not run (LAB_HANG_FATAL=1: failed).
 # A test whose scenario reports SKIP counts as neither passed nor failed (shown as SKIP).
 set -euo pipefail
@@ -86,7 +87,7 @@ for batch in "${batches[@]}"; do
 	log=$LAB_OUT/lab-check-$stamp-$b.log
 	logs+=("${log#"$REPO_DIR"/}")
 	retries=${LAB_RETRIES:-1}
-	attempt=0 hung_note="" rerun_note="" hung=""
+	attempt=0 hangs=0 hung_note="" rerun_note="" hung=""
 	declare -A first_fail=()
 	while :; do
 		attempt=$((attempt + 1))
@@ -96,6 +97,8 @@ for batch in "${batches[@]}"; do
 		if [ "$rc" = 3 ]; then
 			hung=$(sed -n 's/^LAB-RESULT lab-host FAIL //p' "$results")
 			hung_note="$hung_note attempt $attempt: $hung;"
+			hangs=$((hangs + 1))
+			[ "$hangs" -le "$((retries + 1))" ] || break
 		elif [ -z "$rerun_note" ]; then
 			# A failed test is run once more (the nested lab is not deterministic:
 			# LAB.md); both outcomes are reported.
@@ -108,11 +111,11 @@ for batch in "${batches[@]}"; do
 				done
 			done
 			[ ${#first_fail[@]} -gt 0 ] || break
+			# The one rerun after failures does not depend on how many hangs came before.
 			rerun_note="rerun after ${#first_fail[@]} failure(s)"
 		else
 			break
 		fi
-		[ "$attempt" -le "$((retries + 1))" ] || break
 		mv "$log" "${log%.log}-attempt$attempt.log"
 		lab_log "batch $b: ${hung:+lab host hung ($hung); }running it again (attempt $((attempt + 1)))"
 		hung=""
@@ -132,7 +135,9 @@ for batch in "${batches[@]}"; do
 		for spec in "${plan[@]}"; do
 			for t in ${tests[$spec]}; do
 				line=$(grep -m1 "^LAB-RESULT $t " "$results" || true)
-				if [ "$rc" = 3 ] && [ -z "$line" ]; then
+				if [ "$rc" = 3 ] && [ -z "$line" ] && [ -n "${first_fail[$t]:-}" ]; then
+					echo "FAIL $t ${first_fail[$t]#LAB-RESULT } (its rerun: the lab host hung)"
+				elif [ "$rc" = 3 ] && [ -z "$line" ]; then
 					echo "SKIP $t not run: the lab host hung (batch $b)"
 				elif [ -z "$line" ]; then
 					echo "FAIL $t no result (scenario ${spec%%:*} did not report; see ${log#"$REPO_DIR"/})"
@@ -155,6 +160,18 @@ for l in "${lines[@]}"; do
 	report "$status" "$t" "$detail"
 done
 echo "lab: console logs ${logs[*]}"
+# A guest that triple-faults is rebooted (as QEMU does) and its test may still pass on the rerun:
+# say so loudly, it is an open problem (skiff guests only, under network load, a few per
+# hundred lab boots; bench/README.md).
+tf=0
+for l in "${logs[@]}"; do
+	[[ $l == /* ]] || l=$REPO_DIR/$l
+	for f in "$l" "${l%.log}"-attempt*.log; do
+		[ -f "$f" ] || continue
+		tf=$((tf + $(tr -d '\r' <"$f" | grep -c 'skiff: warning: vCPU [0-9]*: triple fault' || true)))
+	done
+done
+[ "$tf" = 0 ] || echo "lab: WARNING: $tf skiff guest triple fault(s) in these runs (grep 'triple fault' in the console logs)"
 echo "lab: wall time $(($(date +%s) - t_start)) s for ${#batches[@]} lab host boot(s)"
 echo "lab: $passed passed, $failed failed$([ "$skipped" = 0 ] || echo ", $skipped skipped")"
 [ "$failed" = 0 ]
