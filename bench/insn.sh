@@ -35,7 +35,6 @@ printf '%-18s %8s %14s %14s  %s\n' scenario packets insn/packet insn/frame what
 while read -r sc what; do
 	k=$n
 	case "$sc" in *tso*) k=$((n / 10)); [ "$k" -gt 0 ] || k=1 ;; esac
-	case "$sc" in tx-tso-64k) fpp=44 ;; *) fpp=1 ;; esac
 	out=$tmp/$sc.out
 	if ! valgrind --tool=callgrind --callgrind-out-file="$out" --toggle-collect=pktcost_measured \
 		"$pktcost" "$sc" "$k" >"$tmp/$sc.log" 2>&1; then
@@ -44,6 +43,7 @@ while read -r sc what; do
 		exit 1
 	fi
 	ir=$(awk '/^(summary|totals):/ { print $2; exit }' "$out")
+	fpp=$(sed -n 's/.* frames_per_packet=\([0-9]*\) .*/\1/p' "$tmp/$sc.log")
 	read -r per perf <<<"$(awk -v ir="$ir" -v k="$k" -v f="$fpp" 'BEGIN { printf "%.0f %.0f\n", ir / k, ir / k / f }')"
 	printf '%-18s %8s %14s %14s  %s\n' "$sc" "$k" "$per" "$perf" "$what"
 	echo "$sc,$k,$per,$perf,$fpp,$rev" >>"$csv"

@@ -42,7 +42,8 @@ else
 		log=$LAB_OUT/bench-$stamp-$attempt.log
 		logs+=("${log#"$REPO_DIR"/}")
 		rc=0
-		n_items=$(wc -w <<<"${todo:-$(seq -s ' ' 1 $((rounds * 4)))}")
+		n_items=$((rounds * 4))
+		[ -z "$todo" ] || n_items=$(wc -w <<<"$todo")
 		LAB_X_BENCH_ROUNDS=$rounds LAB_X_BENCH_NET=${BENCH_NET:-auto} LAB_X_BENCH_BOOTS=${BENCH_BOOTS:-3} \
 			LAB_X_BENCH_REPS=${BENCH_REPS:-3} LAB_X_BENCH_TODO="$todo" "$LAB_DIR/run-lab.sh" \
 			--timeout "${LAB_TIMEOUT:-$((600 + n_items * 420))}" --log "$log" --results "$LAB_OUT/bench-results.txt" bench || rc=$?
