@@ -114,6 +114,15 @@ struct e1000 {
 	 * us of them: a receive that waits for buffers retries on a timer and at the guest's next
 	 * e1000 exit (its interrupt re-enable at the end of every NAPI poll). */
 	bool rx_page_ok, rx_page_on;
+
+	/* x-imask-coalesced (default on): IMS and IMC writes wait in KVM's coalesced queue.
+	 * Linux's driver follows each with a STATUS read (E1000_WRITE_FLUSH) whose exit delivers
+	 * them first, so masking and unmasking cost one exit each instead of two, twice per
+	 * interrupt (e1000_intr, then the end of the NAPI poll). Held back, they change nothing
+	 * the guest can see before that read: the interrupt being handled is not yet EOI'd at the
+	 * IOAPIC, and a new cause would wait for IMS either way. A guest that never flushed would
+	 * see them at its next exit, or when the event loop next wakes (it flushes first). */
+	bool imask_coalesced;
 };
 
 #define E1000_RX_PAGE      0x2000   /* RDBAL 0x2800 .. RSRPD 0x2C00, FCRTL/FCRTH, RX FIFO */
@@ -125,7 +134,8 @@ struct e1000 {
 
 /* Registers whose writes act at once in a way the guest may observe without another
  * exiting access (interrupt state, the PHY, transmit start): never coalesced. Every other
- * BAR0 write is (hw/bus.h), as in QEMU: RDT, ITR and EECD bit-banging are the busy ones. */
+ * BAR0 write is (hw/bus.h), as in QEMU: RDT, ITR and EECD bit-banging are the busy ones.
+ * IMS and IMC are, too, with x-imask-coalesced (below). */
 static const uint32_t e1000_uncoalesced[] = {
 	E1000_MDIC, E1000_ICR, E1000_ICS, E1000_IMS, E1000_IMC, E1000_TCTL, E1000_TDT, /* ascending */
 };
@@ -236,6 +246,9 @@ static bool e1000_ring(const struct e1000 *s, uint32_t bal, uint32_t bah, uint32
 	r->count = n;
 	r->head = h;
 	r->tail = t;
+	/* The descriptors up to the tail are read after it (the guest fills them, then writes
+	 * the tail: with the receive page mapped, straight into our memory). */
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	return true;
 }
 
@@ -1247,6 +1260,7 @@ static size_t e1000_rx_frame(struct e1000 *s, const uint8_t *frame, size_t len, 
 		e1000_put_le16(wb + 6, tci);
 		pci_dma_write(&s->pci, da + 8, wb, 4);
 		pci_dma_write(&s->pci, da + 13, wb + 5, 3);
+		__atomic_thread_fence(__ATOMIC_RELEASE);   /* the guest polls DD without an exit */
 		pci_dma_write(&s->pci, da + 12, wb + 4, 1);
 		head = head + 1 == count ? 0 : head + 1;
 		s->mac[R(E1000_RDH)] = head;
@@ -1695,11 +1709,13 @@ static int e1000_parse_opts(struct e1000 *s, const struct nic_config *cfg)
 		{ "mitigation", &s->mitigation },
 		{ "x-rx-page", &s->rx_page_ok },
 		{ "x-tx-iothread", &s->tx_iothread },
+		{ "x-imask-coalesced", &s->imask_coalesced },
 	};
 
 	s->mitigation = true;
 	s->rx_page_ok = env_switch("SKIFF_RX_PAGE", true);
 	s->tx_iothread = env_switch("SKIFF_TX_IOTHREAD", false);
+	s->imask_coalesced = env_switch("SKIFF_IMASK_COALESCED", true);
 	for (size_t i = 0; i < cfg->opts.n; i++) {
 		struct kv *kv = &cfg->opts.items[i];
 		size_t p;
@@ -1756,6 +1772,8 @@ struct e1000 *e1000_create(struct pci_bus *pbus, const struct nic_config *cfg,
 	}
 	for (unsigned i = 0, start = 0; i <= E1000_N_UNCOALESCED; i++) {
 		uint32_t end = i < E1000_N_UNCOALESCED ? e1000_uncoalesced[i] : E1000_MMIO_SIZE;
+		if (s->imask_coalesced && (end == E1000_IMS || end == E1000_IMC))
+			continue;   /* part of the zone that ends at the next hot register */
 		if (end > start && pci_bar_add_coalesced(&s->pci, 0, start, end - start) < 0) {
 			error_report("e1000: cannot set up coalesced register writes");
 			goto fail;

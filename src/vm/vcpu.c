@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/event_loop.h"
@@ -222,6 +223,53 @@ static void vcpu_dump(struct vcpu *v)
 		     (unsigned long long)s.gdt.base, s.gdt.limit, s.tr.selector, s.ss.selector);
 }
 
+/* The exits before a triple fault are the only trace it leaves: SVM re-initialises the VMCB on
+ * a shutdown intercept, so the registers are gone by the time we see it. */
+static void vcpu_history_add(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	struct vcpu_exit_rec *e = &v->hist[v->hist_n++ % VCPU_EXIT_HISTORY];
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	memset(e, 0, sizeof(*e));
+	e->ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	e->reason = (uint8_t)run->exit_reason;
+	if (run->exit_reason == KVM_EXIT_IO) {
+		uint64_t end = run->io.data_offset + run->io.size;
+		e->addr = run->io.port;
+		e->len = run->io.size;
+		e->write = run->io.direction == KVM_EXIT_IO_OUT;
+		if (e->write && run->io.size <= 8 && end <= (uint64_t)v->vm->vcpu_mmap_size)
+			memcpy(&e->data, (uint8_t *)run + run->io.data_offset, run->io.size);
+	} else if (run->exit_reason == KVM_EXIT_MMIO) {
+		e->addr = run->mmio.phys_addr;
+		e->len = (uint8_t)(run->mmio.len > 8 ? 8 : run->mmio.len);
+		e->write = run->mmio.is_write;
+		if (e->write)
+			memcpy(&e->data, run->mmio.data, e->len);
+	}
+}
+
+static void vcpu_history_report(const struct vcpu *v)
+{
+	unsigned n = v->hist_n < VCPU_EXIT_HISTORY ? v->hist_n : VCPU_EXIT_HISTORY;
+	const struct vcpu_exit_rec *last = &v->hist[(v->hist_n - 1) % VCPU_EXIT_HISTORY];
+
+	warn_report("vCPU %u: its last %u exits (of %u), oldest first, ms before the fault:", v->id,
+		    n, v->hist_n);
+	for (unsigned i = v->hist_n - n; i != v->hist_n; i++) {
+		const struct vcpu_exit_rec *e = &v->hist[i % VCPU_EXIT_HISTORY];
+		const char *kind = e->reason == KVM_EXIT_IO ? "pio" :
+				   e->reason == KVM_EXIT_MMIO ? "mmio" : "exit";
+
+		warn_report("  -%.3f %s %s 0x%llx/%u 0x%llx (reason %u)",
+			    (double)(last->ns - e->ns) / 1e6, kind, e->write ? "write" : "read",
+			    (unsigned long long)e->addr, e->len, (unsigned long long)e->data,
+			    e->reason);
+	}
+}
+
 /* Handle one exit; false = this vCPU stops. */
 static bool vcpu_handle_exit(struct vcpu *v)
 {
@@ -262,6 +310,7 @@ static bool vcpu_handle_exit(struct vcpu *v)
 		/* Triple fault: a PC resets; QEMU does the same (or exits with -no-reboot). */
 		warn_report("vCPU %u: triple fault (the guest's CPU reset itself): %s", v->id,
 			    vm->cfg->no_reboot ? "exiting because of -no-reboot" : "rebooting the guest");
+		vcpu_history_report(v);
 		runstate_request(RUNSTATE_RESET);
 		return false;
 	case KVM_EXIT_SYSTEM_EVENT:
@@ -322,6 +371,7 @@ static void *vcpu_thread(void *arg)
 			runstate_request(RUNSTATE_ERROR);
 			break;
 		}
+		vcpu_history_add(v);
 		if (!vcpu_handle_exit(v))
 			break;
 	}

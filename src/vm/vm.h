@@ -17,6 +17,15 @@
 
 struct kvm_run;
 
+/* One exit to the VMM, kept for the report of a triple fault (vcpu.c). */
+struct vcpu_exit_rec {
+	uint64_t ns;
+	uint64_t addr;            /* port or guest-physical address */
+	uint64_t data;            /* first 8 bytes */
+	uint8_t reason, len, write;
+};
+#define VCPU_EXIT_HISTORY 16
+
 struct vcpu {
 	struct vm *vm;
 	unsigned id;
@@ -24,6 +33,8 @@ struct vcpu {
 	struct kvm_run *run;
 	pthread_t thread;
 	bool started;
+	struct vcpu_exit_rec hist[VCPU_EXIT_HISTORY]; /* ring: the last exits */
+	unsigned hist_n;
 };
 
 struct vm {

@@ -10,12 +10,12 @@
 #            fidelity (ethtool -t/-e/-d/-S, TSO, VLAN)
 #            (netdev = e1000 + bridge: one lab host boot each)
 # The default runs core+net in one lab boot, then e1000 and bridge in one each: the lab host
-# soft-locks now and then (LAB.md), and a hang costs its batch plus LAB_IDLE (default here
-# 120 s: every healthy step prints within a minute).
-# LAB_RETRIES (default 1): a batch whose lab host hangs runs again up to LAB_RETRIES + 1 times
-# (reported); a batch with failed tests is run once more whatever hangs came before (both
-# outcomes reported). A lab host that hangs on
-# every attempt is reported loudly and its tests count as not run (LAB_HANG_FATAL=1: failed).
+# soft-locks now and then (LAB.md), and a hang costs what that lab host had not run yet plus
+# LAB_IDLE (default here 120 s: every healthy step prints within a minute).
+# After each lab host boot, the scenarios that still owe a result run again in a new one: those
+# a hang cut short (up to LAB_RETRIES hangs per batch, default 2) and those with a failed test
+# (once; both outcomes are reported). A lab host that hangs past the budget is reported loudly
+# and the tests it never ran count as not run (LAB_HANG_FATAL=1: failed).
 # A test whose scenario reports SKIP counts as neither passed nor failed (shown as SKIP).
 set -euo pipefail
 # shellcheck source=tests/lab/common.sh
@@ -79,6 +79,7 @@ stamp=$(date +%Y%m%d-%H%M%S)
 t_start=$(date +%s)
 logs=()
 lines=()
+boots=0
 b=0
 for batch in "${batches[@]}"; do
 	b=$((b + 1))
@@ -86,72 +87,80 @@ for batch in "${batches[@]}"; do
 	results=$LAB_OUT/test-results-$b.txt
 	log=$LAB_OUT/lab-check-$stamp-$b.log
 	logs+=("${log#"$REPO_DIR"/}")
-	retries=${LAB_RETRIES:-1}
-	attempt=0 hangs=0 hung_note="" rerun_note="" hung=""
-	declare -A first_fail=()
+	retries=${LAB_RETRIES:-2}
+	attempt=0 hangs=0 hung_note="" hung=""
+	# Per test: its final result line, and its first failure (a failed test runs once more).
+	declare -A final=() first_fail=()
+	todo=("${plan[@]}")
 	while :; do
 		attempt=$((attempt + 1))
+		boots=$((boots + 1))
 		rc=0
-		"$LAB_DIR/run-lab.sh" --timeout "${LAB_TIMEOUT:-900}" --idle "${LAB_IDLE:-120}" --log "$log" --results "$results" "${plan[@]}" || rc=$?
+		"$LAB_DIR/run-lab.sh" --timeout "${LAB_TIMEOUT:-900}" --idle "${LAB_IDLE:-120}" --log "$log" --results "$results" "${todo[@]}" || rc=$?
 		[ "$rc" = 0 ] || [ "$rc" = 3 ] || lab_die "run-lab.sh failed (status $rc)"
 		if [ "$rc" = 3 ]; then
 			hung=$(sed -n 's/^LAB-RESULT lab-host FAIL //p' "$results")
 			hung_note="$hung_note attempt $attempt: $hung;"
 			hangs=$((hangs + 1))
-			[ "$hangs" -le "$((retries + 1))" ] || break
-		elif [ -z "$rerun_note" ]; then
-			# A failed test is run once more (the nested lab is not deterministic:
-			# LAB.md); both outcomes are reported.
-			for spec in "${plan[@]}"; do
-				for t in ${tests[$spec]}; do
-					line=$(grep -m1 "^LAB-RESULT $t " "$results" || true)
-					case "$line" in
-					"" | "LAB-RESULT $t FAIL"*) first_fail[$t]=${line:-no result} ;;
-					esac
-				done
-			done
-			[ ${#first_fail[@]} -gt 0 ] || break
-			# The one rerun after failures does not depend on how many hangs came before.
-			rerun_note="rerun after ${#first_fail[@]} failure(s)"
-		else
-			break
 		fi
+		# What this attempt settled; the scenarios still owing a result run again, alone: a
+		# lab host that dies costs what it had not run yet, a failure costs one scenario.
+		next=()
+		for spec in "${todo[@]}"; do
+			again=0
+			for t in ${tests[$spec]}; do
+				[ -z "${final[$t]:-}" ] || continue
+				line=$(grep -m1 "^LAB-RESULT $t " "$results" || true)
+				if [ -z "$line" ] && [ "$rc" = 3 ]; then
+					again=1   # cut short by the hang
+				elif [[ -z $line || $line == "LAB-RESULT $t FAIL"* ]] && [ -z "${first_fail[$t]:-}" ]; then
+					first_fail[$t]=${line:-LAB-RESULT $t FAIL no result (scenario ${spec%%:*} did not report)}
+					again=1
+				else
+					final[$t]=${line:-LAB-RESULT $t FAIL no result (scenario ${spec%%:*} did not report; see ${log#"$REPO_DIR"/})}
+				fi
+			done
+			[ "$again" = 0 ] || next+=("$spec")
+		done
+		[ ${#next[@]} -gt 0 ] || break
+		# Hangs have a budget (the nested TCG lab is not deterministic: LAB.md); so does the
+		# one rerun of a failure, which ends when its scenario reported once more.
+		[ "$hangs" -le "$retries" ] || break
 		mv "$log" "${log%.log}-attempt$attempt.log"
-		lab_log "batch $b: ${hung:+lab host hung ($hung); }running it again (attempt $((attempt + 1)))"
+		todo=("${next[@]}")
+		lab_log "batch $b: ${hung:+lab host hung ($hung); }running again (attempt $((attempt + 1))): ${todo[*]}"
 		hung=""
 	done
 	{
-		if [ "$rc" = 3 ]; then
+		if [ "$rc" = 3 ] && [ ${#next[@]} -gt 0 ]; then
 			# Infrastructure, not skiff: shown loudly, counted as not run unless
 			# LAB_HANG_FATAL=1 (the nested TCG lab soft-locks now and then: LAB.md).
 			if [ "${LAB_HANG_FATAL:-0}" = 1 ]; then
-				echo "FAIL lab-host-$b hung on every attempt:$hung_note"
+				echo "FAIL lab-host-$b hung on $hangs attempt(s), tests left unrun:$hung_note"
 			else
-				echo "SKIP lab-host-$b LAB HOST HUNG on every attempt, its tests did not run:$hung_note"
+				echo "SKIP lab-host-$b LAB HOST HUNG on $hangs attempt(s), tests left unrun:$hung_note"
 			fi
 		elif [ -n "$hung_note" ]; then
-			echo "PASS lab-host-$b ran on attempt $attempt after a hang:$hung_note"
+			echo "PASS lab-host-$b finished on attempt $attempt after hang(s):$hung_note"
 		fi
 		for spec in "${plan[@]}"; do
 			for t in ${tests[$spec]}; do
-				line=$(grep -m1 "^LAB-RESULT $t " "$results" || true)
-				if [ "$rc" = 3 ] && [ -z "$line" ] && [ -n "${first_fail[$t]:-}" ]; then
-					echo "FAIL $t ${first_fail[$t]#LAB-RESULT } (its rerun: the lab host hung)"
-				elif [ "$rc" = 3 ] && [ -z "$line" ]; then
-					echo "SKIP $t not run: the lab host hung (batch $b)"
+				line=${final[$t]:-}
+				if [ -z "$line" ] && [ -n "${first_fail[$t]:-}" ]; then
+					echo "FAIL $t ${first_fail[$t]#LAB-RESULT $t FAIL } (its rerun: the lab host hung)"
 				elif [ -z "$line" ]; then
-					echo "FAIL $t no result (scenario ${spec%%:*} did not report; see ${log#"$REPO_DIR"/})"
+					echo "SKIP $t not run: the lab host hung (batch $b)"
 				else
 					read -r _ _ status detail <<<"$line"
-					if [ -n "${first_fail[$t]:-}" ] && [ "$status" = PASS ]; then
-						detail="$detail (passed when rerun; first run: ${first_fail[$t]#LAB-RESULT })"
+					if [ -n "${first_fail[$t]:-}" ]; then
+						detail="$detail (rerun; first run: ${first_fail[$t]#LAB-RESULT $t })"
 					fi
 					echo "$status $t $detail"
 				fi
 			done
 		done
 	} >"$results.report"
-	unset first_fail
+	unset final first_fail
 	while read -r status t detail; do lines+=("$status"$'\t'"$t"$'\t'"$detail"); done <"$results.report"
 	rm -f "$results.report"
 done
@@ -172,6 +181,6 @@ for l in "${logs[@]}"; do
 	done
 done
 [ "$tf" = 0 ] || echo "lab: WARNING: $tf skiff guest triple fault(s) in these runs (grep 'triple fault' in the console logs)"
-echo "lab: wall time $(($(date +%s) - t_start)) s for ${#batches[@]} lab host boot(s)"
+echo "lab: wall time $(($(date +%s) - t_start)) s for $boots lab host boot(s) in ${#batches[@]} batch(es)"
 echo "lab: $passed passed, $failed failed$([ "$skipped" = 0 ] || echo ", $skipped skipped")"
 [ "$failed" = 0 ]
