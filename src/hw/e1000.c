@@ -114,15 +114,6 @@ struct e1000 {
 	 * us of them: a receive that waits for buffers retries on a timer and at the guest's next
 	 * e1000 exit (its interrupt re-enable at the end of every NAPI poll). */
 	bool rx_page_ok, rx_page_on;
-
-	/* x-imask-coalesced (default on): IMS and IMC writes wait in KVM's coalesced queue.
-	 * Linux's driver follows each with a STATUS read (E1000_WRITE_FLUSH) whose exit delivers
-	 * them first, so masking and unmasking cost one exit each instead of two, twice per
-	 * interrupt (e1000_intr, then the end of the NAPI poll). Held back, they change nothing
-	 * the guest can see before that read: the interrupt being handled is not yet EOI'd at the
-	 * IOAPIC, and a new cause would wait for IMS either way. A guest that never flushed would
-	 * see them at its next exit, or when the event loop next wakes (it flushes first). */
-	bool imask_coalesced;
 };
 
 #define E1000_RX_PAGE      0x2000   /* RDBAL 0x2800 .. RSRPD 0x2C00, FCRTL/FCRTH, RX FIFO */
@@ -134,8 +125,7 @@ struct e1000 {
 
 /* Registers whose writes act at once in a way the guest may observe without another
  * exiting access (interrupt state, the PHY, transmit start): never coalesced. Every other
- * BAR0 write is (hw/bus.h), as in QEMU: RDT, ITR and EECD bit-banging are the busy ones.
- * IMS and IMC are, too, with x-imask-coalesced (below). */
+ * BAR0 write is (hw/bus.h), as in QEMU: RDT, ITR and EECD bit-banging are the busy ones. */
 static const uint32_t e1000_uncoalesced[] = {
 	E1000_MDIC, E1000_ICR, E1000_ICS, E1000_IMS, E1000_IMC, E1000_TCTL, E1000_TDT, /* ascending */
 };
@@ -1709,13 +1699,11 @@ static int e1000_parse_opts(struct e1000 *s, const struct nic_config *cfg)
 		{ "mitigation", &s->mitigation },
 		{ "x-rx-page", &s->rx_page_ok },
 		{ "x-tx-iothread", &s->tx_iothread },
-		{ "x-imask-coalesced", &s->imask_coalesced },
 	};
 
 	s->mitigation = true;
 	s->rx_page_ok = env_switch("SKIFF_RX_PAGE", true);
 	s->tx_iothread = env_switch("SKIFF_TX_IOTHREAD", false);
-	s->imask_coalesced = env_switch("SKIFF_IMASK_COALESCED", true);
 	for (size_t i = 0; i < cfg->opts.n; i++) {
 		struct kv *kv = &cfg->opts.items[i];
 		size_t p;
@@ -1772,8 +1760,6 @@ struct e1000 *e1000_create(struct pci_bus *pbus, const struct nic_config *cfg,
 	}
 	for (unsigned i = 0, start = 0; i <= E1000_N_UNCOALESCED; i++) {
 		uint32_t end = i < E1000_N_UNCOALESCED ? e1000_uncoalesced[i] : E1000_MMIO_SIZE;
-		if (s->imask_coalesced && (end == E1000_IMS || end == E1000_IMC))
-			continue;   /* part of the zone that ends at the next hot register */
 		if (end > start && pci_bar_add_coalesced(&s->pci, 0, start, end - start) < 0) {
 			error_report("e1000: cannot set up coalesced register writes");
 			goto fail;

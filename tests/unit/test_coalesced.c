@@ -263,13 +263,10 @@ static void test_e1000_zone_map(void **state)
 	pci_cfg_write(e1000_pci_dev(s), PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_IO);
 	base = e1000_pci_dev(s)->bar[0].addr;
 	/* immediate side effects: exit every time */
-	static const uint32_t hot[] = { E1000_MDIC, E1000_ICR, E1000_ICS, E1000_TCTL, E1000_TDT };
+	static const uint32_t hot[] = { E1000_MDIC, E1000_ICR, E1000_ICS, E1000_IMS, E1000_IMC,
+					E1000_TCTL, E1000_TDT };
 	for (unsigned i = 0; i < sizeof(hot) / sizeof(hot[0]); i++)
 		assert_false(zoned(false, base + hot[i], 4));
-	/* interrupt mask writes wait for the driver's flush read (x-imask-coalesced) */
-	assert_true(zoned(false, base + E1000_IMS, 4));
-	assert_true(zoned(false, base + E1000_IMC, 4));
-	assert_false(zoned(false, base + E1000_ICS, 8));
 	/* the busy ones that only matter at the next exit: coalesced */
 	assert_true(zoned(false, base + E1000_RDT, 4));
 	assert_true(zoned(false, base + E1000_ITR, 4));
@@ -284,29 +281,6 @@ static void test_e1000_zone_map(void **state)
 	net_client_free(be);
 }
 
-/* x-imask-coalesced=off: IMS and IMC exit on every write again. */
-static void test_e1000_zone_map_imask_off(void **state)
-{
-	struct nic_config cfg = { .model = "e1000", .slot = -1 };
-	struct net_client *be = net_client_new(&be_ops, "be0", NULL);
-	struct e1000 *s;
-	uint32_t base;
-
-	(void)state;
-	assert_int_equal(kvlist_parse(&cfg.opts, "x-imask-coalesced=off", NULL), 0);
-	s = e1000_create(&pbus, &cfg, be);
-	assert_non_null(s);
-	pci_cfg_write(e1000_pci_dev(s), PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_IO);
-	base = e1000_pci_dev(s)->bar[0].addr;
-	assert_false(zoned(false, base + E1000_IMS, 4));
-	assert_false(zoned(false, base + E1000_IMC, 4));
-	assert_true(zoned(false, base + E1000_IMS + 4, 4));
-	assert_true(zoned(false, base + E1000_ITR, 4));
-	e1000_destroy(s);
-	net_client_free(be);
-	kvlist_free(&cfg.opts);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -316,7 +290,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pci_address_port_coalesced, setup_pci, teardown),
 		cmocka_unit_test_setup_teardown(test_bar_zones_follow_moves, setup_pci, teardown),
 		cmocka_unit_test_setup_teardown(test_e1000_zone_map, setup_pci, teardown),
-		cmocka_unit_test_setup_teardown(test_e1000_zone_map_imask_off, setup_pci, teardown),
 	};
 	return cmocka_run_group_tests_name("coalesced", tests, NULL, NULL);
 }
