@@ -1012,8 +1012,10 @@ static void e1000_start_xmit(struct e1000 *s)
 		s->mac[R(E1000_TDH)] = head;
 	}
 	s->tx.busy = false;
-	if (any)
-		e1000_set_ics(s, cause | E1000_ICR_TXQE);
+	if (!any)
+		return;
+	e1000_set_ics(s, cause | E1000_ICR_TXQE);
+	net_client_poll_peer(s->nc);   /* the answer may be there already (net.h ops->poll) */
 }
 
 static void e1000_tx_bh(void *opaque)

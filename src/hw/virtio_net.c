@@ -288,6 +288,8 @@ static void tx_run(struct virtio_net *s)
 		}
 		if (done)
 			virtio_pci_notify(&s->vp, VIRTIO_NET_TXQ);
+		if (done)
+			net_client_poll_peer(s->nc);   /* answers already there (net.h ops->poll) */
 	} while (s->tx_again);
 	s->tx_busy = false;
 }

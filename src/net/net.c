@@ -239,6 +239,14 @@ ssize_t net_send_buf(struct net_client *nc, const void *buf, size_t len)
 	return net_send(nc, &iov, 1);
 }
 
+void net_client_poll_peer(struct net_client *nc)
+{
+	struct net_client *p = nc ? nc->peer : NULL;
+
+	if (p && !p->link_down && !nc->link_down && p->ops->poll)
+		p->ops->poll(p);
+}
+
 void net_client_flush(struct net_client *nc)
 {
 	if (!nc || nc->delivering)

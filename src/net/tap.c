@@ -39,6 +39,7 @@
 #include "cli/keyval.h"
 #include "net/net.h"
 #include "net/sock_util.h"
+#include "util/env.h"
 #include "util/event_loop.h"
 #include "util/log.h"
 #include "vm/runstate.h"
@@ -59,6 +60,7 @@ struct tap_state {
 	bool registered;
 	uint32_t events;
 	uint8_t *buf;              /* read buffer: header + NET_MAX_FRAME */
+	bool poll_after_tx;        /* SKIFF_TAP_POLL (default on): ops->poll reads */
 };
 
 static const struct net_client_ops tap_nc_ops;
@@ -451,6 +453,16 @@ static ssize_t tap_receive(struct net_client *nc, const struct iovec *iov, int i
 	return (ssize_t)len;
 }
 
+/* The NIC transmitted on its thread (net.h ops->poll): read what the host answered inside
+ * that write, as the event loop would, but now. */
+static void tap_poll(struct net_client *nc)
+{
+	struct tap_state *s = nc->opaque;
+
+	if (s && s->poll_after_tx && s->fd >= 0 && !s->read_paused)
+		tap_read(s);
+}
+
 static void tap_on_drained(struct net_client *nc)
 {
 	struct tap_state *s = nc->opaque;
@@ -500,6 +512,7 @@ static void tap_cleanup(struct net_client *nc)
 static const struct net_client_ops tap_nc_ops = {
 	.type = "tap",
 	.receive = tap_receive,
+	.poll = tap_poll,
 	.on_drained = tap_on_drained,
 	.cleanup = tap_cleanup,
 };
@@ -586,6 +599,7 @@ static struct net_client *tap_new(const char *type_info, const char *id, int fd,
 		die("out of memory");
 	s->fd = fd;
 	s->vnet = vnet;
+	s->poll_after_tx = env_switch("SKIFF_TAP_POLL", true);
 	snprintf(s->ifname, sizeof(s->ifname), "%s", ifname);
 	if (downscript) {
 		s->downscript = strdup(downscript);

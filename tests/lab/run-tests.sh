@@ -13,7 +13,7 @@
 # soft-locks now and then (LAB.md), and a hang costs what that lab host had not run yet plus
 # LAB_IDLE (default here 120 s: every healthy step prints within a minute).
 # After each lab host boot, the scenarios that still owe a result run again in a new one: those
-# a hang cut short (up to LAB_RETRIES hangs per batch, default 2) and those with a failed test
+# a hang cut short (up to LAB_RETRIES hangs per batch, default 3) and those with a failed test
 # (once; both outcomes are reported). A lab host that hangs past the budget is reported loudly
 # and the tests it never ran count as not run (LAB_HANG_FATAL=1: failed).
 # A test whose scenario reports SKIP counts as neither passed nor failed (shown as SKIP).
@@ -44,10 +44,15 @@ for v in skiff qemu; do
 		tests[nete1000:$v]+=" e1000-$x-$v"
 	done
 done
-tests[netbridge]="bridge-vm-host-qemu bridge-vm-host-skiff bridge-vm-vm-skiff bridge-host-vms-skiff
-	tap-script-qemu tap-downscript-qemu tap-script-skiff tap-downscript-skiff socket-ping-skiff
-	stream-ping-skiff stream-link-skiff stream-link-qemu xvmm-stream-ping xvmm-stream-iperf3 xvmm-socket-ping xvmm-socket-iperf3
-	passt-dhcp-skiff passt-dhcp-qemu"
+# netbridge runs part by part (its PART arguments), so a lab host that dies costs one part.
+tests[netbridge:bridge]="bridge-vm-host-qemu bridge-vm-host-skiff bridge-vm-vm-skiff bridge-host-vms-skiff"
+tests[netbridge:script]="tap-script-qemu tap-downscript-qemu tap-script-skiff tap-downscript-skiff"
+tests[netbridge:socket]="socket-ping-skiff"
+tests[netbridge:stream]="stream-ping-skiff"
+tests[netbridge:link]="stream-link-skiff stream-link-qemu"
+tests[netbridge:xvmm]="xvmm-stream-ping xvmm-stream-iperf3 xvmm-socket-ping xvmm-socket-iperf3"
+tests[netbridge:passt]="passt-dhcp-skiff passt-dhcp-qemu"
+netbridge="netbridge:bridge netbridge:script netbridge:socket netbridge:stream netbridge:link netbridge:xvmm netbridge:passt"
 
 # Batches: one lab host boot each. The QEMU runs first in each: they tell a broken lab from a
 # broken skiff.
@@ -57,9 +62,9 @@ for suite in ${LAB_SUITES:-core net netdev}; do
 	case "$suite" in
 	core) core_net+=" cli:skiff boot:skiff bigcpu:skiff reboot:skiff" ;;
 	net) core_net+=" netuser:qemu netuser:skiff net:qemu:virtio-net-pci net:skiff:virtio-net-pci" ;;
-	netdev) batches+=("nete1000:qemu nete1000:skiff" "netbridge") ;;
+	netdev) batches+=("nete1000:qemu nete1000:skiff" "$netbridge") ;;
 	e1000) batches+=("nete1000:qemu nete1000:skiff") ;;
-	bridge) batches+=("netbridge") ;;
+	bridge) batches+=("$netbridge") ;;
 	*) lab_die "unknown LAB_SUITES entry '$suite' (core, net, netdev = e1000 + bridge)" ;;
 	esac
 done
@@ -87,7 +92,7 @@ for batch in "${batches[@]}"; do
 	results=$LAB_OUT/test-results-$b.txt
 	log=$LAB_OUT/lab-check-$stamp-$b.log
 	logs+=("${log#"$REPO_DIR"/}")
-	retries=${LAB_RETRIES:-2}
+	retries=${LAB_RETRIES:-3}
 	attempt=0 hangs=0 hung_note="" hung=""
 	# Per test: its final result line, and its first failure (a failed test runs once more).
 	declare -A final=() first_fail=()

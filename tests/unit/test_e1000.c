@@ -749,6 +749,41 @@ static void test_tx_legacy(void **state)
 	assert_int_not_equal(be16(be.frame[3] + 24), 0);
 }
 
+/* After a TX batch the e1000 polls its peer once (net.h ops->poll): an answer the backend
+ * has ready (a tap's host answering inside the write) lands in the RX ring within the same
+ * TDT write. No poll when the write moved nothing. */
+static unsigned be_polls;
+static void be_poll(struct net_client *nc)
+{
+	uint8_t f[60] = { 0 };
+
+	be_polls++;
+	memcpy(f, our_mac, 6);
+	f[12] = 0x08;
+	net_send_buf(nc, f, sizeof(f));
+}
+static const struct net_client_ops be_poll_ops = {
+	.type = "test-poll", .receive = be_receive, .poll = be_poll,
+};
+
+static void test_tx_polls_peer(void **state)
+{
+	nic_open(0);
+	be_nc->ops = &be_poll_ops;
+	be_polls = 0;
+	memset(ram + TX_BUFS, 0, 60);
+	tx_put(TX_BUFS, 60 | E1000_TXD_CMD_EOP | E1000_TXD_CMD_RS, 0);
+	tx_put(TX_BUFS, 60 | E1000_TXD_CMD_EOP | E1000_TXD_CMD_RS, 0);
+	tx_kick();
+	assert_int_equal(be.n, 2);
+	assert_int_equal(be_polls, 1);
+	assert_true(rx_sta(0) & E1000_RXD_STAT_DD);   /* the answer, before the write returned */
+	assert_true(rd(E1000_ICR) & E1000_ICR_RXT0);
+	tx_kick();                                     /* nothing new: no poll */
+	assert_int_equal(be_polls, 1);
+	be_nc->ops = &be_ops;
+}
+
 /* With an event loop running (the VM), a TDT write only rings the doorbell: the frame goes
  * out when the loop runs, not inside the register write (the vCPU returns to the guest). */
 static size_t tx_n_at_write;
@@ -1560,6 +1595,7 @@ int main(void)
 		T(test_ctrl_rst_via_io),
 		T(test_odd_size_access),
 		T(test_tx_legacy),
+		T(test_tx_polls_peer),
 		T(test_tx_csum_offload),
 		T(test_tx_tso),
 		T(test_tx_tso_whole_to_stack),

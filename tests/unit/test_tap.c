@@ -286,6 +286,45 @@ static void test_tap_frames_both_ways(void **state)
 	close(ps);
 }
 
+/* A NIC that transmitted polls its tap (net.h ops->poll): what the host queued meanwhile is
+ * delivered on the caller's thread at once, the event loop kept out by the big lock. With
+ * SKIFF_TAP_POLL=off it waits for the loop. */
+static void test_tap_poll_after_tx(void **state)
+{
+	struct tnic *t, *t2;
+	uint8_t f[200];
+	int ps, ps2;
+	struct ctf c;
+
+	assert_int_equal(nd("tap", "t9", "ifname=sktd9,script=no,downscript=no,vnet_hdr=off"), 0);
+	setenv("SKIFF_TAP_POLL", "off", 1);
+	assert_int_equal(nd("tap", "t10", "ifname=sktd10,script=no,downscript=no,vnet_hdr=off"), 0);
+	unsetenv("SKIFF_TAP_POLL");
+	vmm_lock();
+	t = tnic_attach("t9", false);
+	t2 = tnic_attach("t10", false);
+	vmm_unlock();
+	if_up("sktd9");
+	if_up("sktd10");
+	ps = packet_socket("sktd9");
+	ps2 = packet_socket("sktd10");
+	frame_fill(f, sizeof(f), 3);
+
+	vmm_lock();
+	unsigned before = count_test_frames(t, 0), before2 = count_test_frames(t2, 0);
+	assert_int_equal(send(ps, f, sizeof(f), 0), (ssize_t)sizeof(f));
+	assert_int_equal(send(ps2, f, sizeof(f), 0), (ssize_t)sizeof(f));
+	net_client_poll_peer(t->nc);
+	net_client_poll_peer(t2->nc);
+	assert_int_equal(count_test_frames(t, 0), before + 1);
+	assert_int_equal(count_test_frames(t2, 0), before2);   /* off: left to the loop */
+	vmm_unlock();
+	c = (struct ctf){ t2, 0, before2 + 1 };
+	assert_true(wait_for(has_test_frames, &c, 2000));
+	close(ps);
+	close(ps2);
+}
+
 static void test_tap_vnet_hdr(void **state)
 {
 	struct tnic *t, *plain;
@@ -547,6 +586,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_tap_script_fails, tap_setup, common_teardown),
 		cmocka_unit_test_setup_teardown(test_tap_busy_and_not_tap, tap_setup, common_teardown),
 		cmocka_unit_test_setup_teardown(test_tap_frames_both_ways, tap_setup, common_teardown),
+		cmocka_unit_test_setup_teardown(test_tap_poll_after_tx, tap_setup, common_teardown),
 		cmocka_unit_test_setup_teardown(test_tap_vnet_hdr, tap_setup, common_teardown),
 		cmocka_unit_test_setup_teardown(test_tap_backpressure, tap_setup, common_teardown),
 		cmocka_unit_test_setup_teardown(test_tap_fd, tap_setup, common_teardown),
