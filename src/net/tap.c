@@ -67,8 +67,9 @@ struct tap_state {
 /* ops->poll reads only after this long without a frame from the host: it is for answers
  * (a ping, a request's first reply), not for a stream, whose frames the event-loop thread
  * reads in parallel; on the vCPU thread they would cost the guest CPU time (tap host->guest
- * TCP, vCPU-bound in the lab, lost ~25% with an unconditional poll). */
-#define TAP_POLL_IDLE_NS 2000000ull
+ * TCP, vCPU-bound in the lab, lost ~25% with an unconditional poll and still ~20% with a
+ * 2 ms rule: a stream in the nested lab has gaps of milliseconds). */
+#define TAP_POLL_IDLE_NS 20000000ull
 
 static const struct net_client_ops tap_nc_ops;
 
