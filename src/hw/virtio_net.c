@@ -286,10 +286,10 @@ static void tx_run(struct virtio_net *s)
 			}
 			done = true;
 		}
-		if (done)
+		if (done) {
 			virtio_pci_notify(&s->vp, VIRTIO_NET_TXQ);
-		if (done)
 			net_client_poll_peer(s->nc);   /* answers already there (net.h ops->poll) */
+		}
 	} while (s->tx_again);
 	s->tx_busy = false;
 }
