@@ -14,9 +14,7 @@ shift || true
 declare -A all_init all_up all_dhcp
 for ((r = 1; r <= rounds; r++)); do
 	for spec in "$@"; do
-		vmm=${spec%%@*} envs=()
-		[ "$spec" = "$vmm" ] || envs=("${spec#*@}")
-		[ ${#envs[@]} -eq 0 ] || export "${envs[@]}"
+		spec_env "$spec"
 		SKIFF_DEBUG=1 l2_run "bootab-$r-$vmm" "$vmm" -enable-kvm -kernel "$LAB_KERNEL" -initrd "$LAB_INITRD" \
 			-nographic -m 512M -smp 2 -append "$L2_APPEND lab.action=net,poweroff" \
 			-netdev user,id=n0 -device e1000,netdev=n0
@@ -26,12 +24,10 @@ for ((r = 1; r <= rounds; r++)); do
 			awk -v a="${L2_INIT_SECS:-0}" -v b="${up:-0}" 'BEGIN { printf "%.2f", a - b }') dhcp_s=${d:-never} rc=$L2_RC"
 		echo "LAB-BOOTAB $spec round=$r guest $(sed -n 's/^L2-NET-TIMES //p' "$L2_LOG" | head -n1)"
 		all_init[$spec]+="${L2_INIT_SECS:-999} " all_up[$spec]+="${up:-999} " all_dhcp[$spec]+="${d:-999} "
-		for e in "${envs[@]}"; do unset "${e%%=*}"; done
+		spec_env_clear
 	done
 done
-med() { tr ' ' '\n' | sed '/^$/d' | sort -g | awk '{ v[NR] = $1 } END {
-	if (!NR) { print "?"; exit }
-	printf "%.2f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+med() { local m; m=$(median_of %.2f); echo "${m:-?}"; }
 for spec in "$@"; do
 	echo "LAB-BOOTAB $spec median init_s=$(med <<<"${all_init[$spec]}") guest_uptime_s=$(med <<<"${all_up[$spec]}") dhcp_s=$(med <<<"${all_dhcp[$spec]}") (all init_s: ${all_init[$spec]})"
 done

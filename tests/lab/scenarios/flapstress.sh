@@ -13,9 +13,7 @@ shift || true
 [ $# -gt 0 ] || set -- skiff
 export LAB_L2_TIMEOUT=$((60 + flaps * 2))
 for spec in "$@"; do
-	vmm=${spec%%@*} envs=()
-	[ "$spec" = "$vmm" ] || envs=("${spec#*@}")
-	[ ${#envs[@]} -eq 0 ] || export "${envs[@]}"
+	spec_env "$spec"
 	tags=()
 	for g in 1 2; do
 		t=flap-$vmm-$g-$RANDOM
@@ -33,5 +31,5 @@ for spec in "$@"; do
 		echo "LAB-FLAPSTRESS $spec $t flaps=${done_n:-${last:-0}} done=$([ -n "$done_n" ] && echo yes || echo no) triple_faults=$tf rc=$L2_RC"
 		[ "$tf" = 0 ] || grep -A18 'triple fault' "/tmp/l2-$t.log" | sed "s/^/LAB-FLAPSTRESS-TF $t /"
 	done
-	for e in "${envs[@]}"; do unset "${e%%=*}"; done
+	spec_env_clear
 done

@@ -17,6 +17,25 @@ result() { # result TEST PASS|FAIL DETAIL...
 	echo "LAB-RESULT $t $s $*"
 }
 
+# spec_env SPEC: a scenario's "VMM[@VAR=VALUE]" argument: sets vmm, exports the variable for
+# the runs that follow; spec_env_clear unsets it again.
+spec_env() {
+	vmm=${1%%@*} spec_envs=()
+	[ "$1" = "$vmm" ] || spec_envs=("${1#*@}")
+	[ ${#spec_envs[@]} -eq 0 ] || export "${spec_envs[@]}"
+}
+spec_env_clear() {
+	local e
+	for e in "${spec_envs[@]}"; do unset "${e%%=*}"; done
+	spec_envs=()
+}
+# median_of FORMAT: the median of the numbers on stdin (separated by spaces, commas or lines)
+# printed with FORMAT (printf); nothing when there are none.
+median_of() {
+	tr ', ' '\n\n' | sed '/^$/d' | sort -g | awk -v f="$1" '{ v[NR] = $1 } END {
+		if (NR) printf f, (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
 now() { local u; read -r u _ </proc/uptime; echo "$u"; }
 
 # vmm_prefix VMM: set VMM_PREFIX to the command that starts VMM (qemu|skiff|/path/to/binary).

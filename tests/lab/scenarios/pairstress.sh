@@ -13,9 +13,7 @@ shift || true
 base=(-enable-kvm -kernel "$LAB_KERNEL" -initrd "$LAB_INITRD" -nographic -m 256M -smp 1)
 for ((i = 1; i <= n; i++)); do
 	for spec in "$@"; do
-		vmm=${spec%%@*} envs=()
-		[ "$spec" = "$vmm" ] || envs=("${spec#*@}")
-		[ ${#envs[@]} -eq 0 ] || export "${envs[@]}"
+		spec_env "$spec"
 		ta=ps-a-$vmm-$i tb=ps-b-$vmm-$i sock=/tmp/ps-$vmm-$i.sock
 		rm -f "$sock"
 		echo "LAB-PAIRSTRESS-START $spec $i"
@@ -31,6 +29,6 @@ for ((i = 1; i <= n; i++)); do
 		l2_join "$ta"
 		m=$(sed -n 's/^L2-IPERF3 mbit=\([0-9.]*\).*/\1/p' "/tmp/l2-$tb.log" | head -n1)
 		echo "LAB-PAIRSTRESS $spec $i mbit=${m:-FAIL} rc=$L2_RC/$rcb"
-		for e in "${envs[@]}"; do unset "${e%%=*}"; done
+		spec_env_clear
 	done
 done

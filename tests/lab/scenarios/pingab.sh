@@ -10,21 +10,26 @@ rounds=${1:-3}
 shift || true
 [ $# -gt 0 ] || set -- qemu skiff
 lab_bridge
-median() { tr ',' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR) printf "%.3f n=%d", (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2), NR; else print "none n=0" }'; }
+median() { # "MS n=COUNT" of the comma-separated samples on stdin
+	local in m
+	in=$(cat)
+	m=$(median_of %.3f <<<"$in")
+	echo "${m:-none} n=$(tr ',' '\n' <<<"$in" | grep -c .)"
+}
 declare -A all=()
 for ((i = 1; i <= rounds; i++)); do
+	k=0
 	for spec in "$@"; do
-		vmm=${spec%%@*} envs=()
-		[ "$spec" = "$vmm" ] || envs=("${spec#*@}")
-		[ ${#envs[@]} -eq 0 ] || export "${envs[@]}"
-		tag=pingab-$vmm-$i
+		k=$((k + 1))   # two specs of one VMM must not share a log
+		spec_env "$spec"
+		tag=pingab-$vmm-$i-$k
 		l2_run "$tag" "$vmm" -enable-kvm -m 256M -smp 1 -kernel "$LAB_KERNEL" -initrd "$LAB_INITRD" -nographic \
 			-append "$L2_APPEND lab.action=static,pingtest lab.ip=192.168.11.2/24 lab.ping_target=192.168.11.33" \
 			-netdev tap,id=n0,ifname=tap1,script=no,downscript=no -device e1000,netdev=n0,mac=52:55:00:d1:55:02
 		rtts=$(sed -n 's/^L2-PINGTEST target=[^ ]* rtts=//p' "/tmp/l2-$tag.log" | head -n1)
 		echo "LAB-PINGAB $spec $i med=$(echo "$rtts" | median) rtts=$rtts"
 		all[$spec]+="$rtts,"
-		for e in "${envs[@]}"; do unset "${e%%=*}"; done
+		spec_env_clear
 	done
 done
 for spec in "$@"; do

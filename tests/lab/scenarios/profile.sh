@@ -124,10 +124,8 @@ iperf_profile() {
 lab_bridge
 [ -d "$kd" ] || echo "[profile] no $kd: exit counters will read 0"
 for spec in "$@"; do
-	vmm=${spec%%@*} envs=()
-	[ "$spec" = "$vmm" ] || envs=("${spec#*@}")
+	spec_env "$spec"
 	t=profile-$vmm
-	[ ${#envs[@]} -eq 0 ] || export "${envs[@]}"
 	l2_bg "$t" "$vmm" -enable-kvm -kernel "$LAB_KERNEL" -initrd "$LAB_INITRD" -nographic -m 256M -smp 1 \
 		-append "$L2_APPEND lab.action=static,iperf3-server lab.ip=192.168.11.2/24 lab.iperf3_sessions=0 lab.iperf3_wait=90" \
 		-netdev tap,id=n0,ifname=tap1,script=no,downscript=no -device e1000,netdev=n0,mac=52:55:00:d1:55:02
@@ -165,5 +163,5 @@ for spec in "$@"; do
 		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
 		i = int(0.99 * NR + 0.999); if (i > NR) i = NR
 		printf "med=%.3f p99=%.3f n=%d\n", m, v[i], NR }')"
-	for e in "${envs[@]}"; do unset "${e%%=*}"; done
+	spec_env_clear
 done
