@@ -391,6 +391,13 @@ int cpuid_apply_model(struct cpuid_table *t, const struct cpu_model *m,
 		if (e)
 			e->ebx = e->edx = 0;  /* keep address sizes; no AMD extras */
 	}
+	if (m->xlevel >= 0x8000000a) {
+		/* SVM's leaf: the host's nested-paging, VMCB-clean, vGIF... bits mean nothing without
+		 * the SVM bit, which no model sets; QEMU returns zeros (Linux lists them in cpuinfo). */
+		e = cpuid_find(t, 0x8000000a, 0);
+		if (e)
+			e->eax = e->ebx = e->ecx = e->edx = 0;
+	}
 	/* KVM PV features: QEMU's defaults for a named model (kvm_default_props: kvmclock,
 	 * kvm-nopiodelay, kvm-asyncpf, kvm-steal-time, kvm-pv-eoi, kvmclock-stable-bit,
 	 * kvm-asyncpf-int), not everything this KVM offers: the guest sees what it sees under
@@ -467,6 +474,11 @@ void cpuid_apply_vcpu(struct cpuid_table *t, unsigned apic_id, const struct smp_
 			e->edx = apic_id;
 		}
 	}
+	/* CmpLegacy (0x80000001 ECX[1]) when a package has more than one logical CPU, for any
+	 * vendor but Intel, as QEMU sets it (Linux then reads the core count from 0x80000008). */
+	e = cpuid_find(t, 0x80000001, 0);
+	if (e && leaf0 && memcmp(&leaf0->ebx, "Genu", 4) && per_pkg > 1)
+		e->ecx |= E1_ECX_CMP_LEGACY;
 	/* AMD: 0x80000008 ECX[7:0] threads per package - 1, [15:12] APIC id bits. */
 	e = cpuid_find(t, 0x80000008, 0);
 	if (e && leaf0 && !memcmp(&leaf0->ebx, "Auth", 4))

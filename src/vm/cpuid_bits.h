@@ -61,6 +61,7 @@
 #define E1_EDX_RDTSCP  (1u << 27)
 #define E1_EDX_LM      (1u << 29)
 #define E1_ECX_LAHF_LM (1u << 0)
+#define E1_ECX_CMP_LEGACY (1u << 1)
 #define E1_ECX_SVM     (1u << 2)
 
 #endif

@@ -291,8 +291,9 @@ static void test_qemu64(void **state)
 	assert_vendor(e, "AuthenticAMD");
 	e = get(1, 0);
 	assert_int_equal(e->eax, 0x00060FB1);   /* family 15, model 107 (0x6B), stepping 1 */
-	assert_int_equal(e->ecx, F1_ECX_SSE3 | F1_ECX_CX16 | F1_ECX_X2APIC | F1_ECX_TSC_DEADLINE |
-				 F1_ECX_HYPERVISOR);
+	/* QEMU's qemu64: no TSC-deadline timer and no ARAT, even where KVM has them. */
+	assert_int_equal(e->ecx, F1_ECX_SSE3 | F1_ECX_CX16 | F1_ECX_X2APIC | F1_ECX_HYPERVISOR);
+	assert_int_equal(get(6, 0)->eax, 0);
 	assert_int_equal(e->edx, PPRO_EDX | F1_EDX_PSE36 | F1_EDX_CLFLUSH);
 	assert_int_equal(get(7, 0)->ebx, 0);
 	/* No AVX: XSAVE limited to x87|SSE (576 bytes), AVX component cleared. */
@@ -546,6 +547,7 @@ static void test_vcpu_single(void **state)
 
 static void test_vcpu_leaf_1f_and_amd(void **state)
 {
+	struct cpuid_entry *e;
 	struct smp_config smp = { .cpus = 4, .sockets = 1, .dies = 1, .cores = 2, .threads = 2,
 				  .maxcpus = 4 };
 
@@ -559,12 +561,33 @@ static void test_vcpu_leaf_1f_and_amd(void **state)
 
 	/* AMD vendor: 0x80000008 ECX = threads per package - 1 | APIC id size. */
 	fake_host();
+	add(0x8000000a, 0, 0, 1, 0x8000, 0, 0x1bfff);   /* an AMD host's SVM leaf */
 	assert_int_equal(cpuid_apply_model(&t, cpu_model_find("qemu64"), NULL, true), 0);
 	add(0x8000001e, 0, 0, 0, 0, 0, 0);
 	cpuid_apply_vcpu(&t, 3, &smp);
 	assert_int_equal(get(0x80000008, 0)->ecx, 3 | 2u << 12);
 	assert_int_equal(get(0x8000001e, 0)->eax, 3);
 	assert_int_equal(get(0x8000001e, 0)->ebx, 1u << 8 | 1);   /* threads-1, core id 3>>1 */
+	/* AMD with 4 logical CPUs a package: CmpLegacy, as QEMU. The host's SVM leaf (nested
+	 * paging, ...) is zero without the SVM bit. */
+	assert_true(get(0x80000001, 0)->ecx & E1_ECX_CMP_LEGACY);
+	assert_false(get(0x80000001, 0)->ecx & E1_ECX_SVM);
+	e = get(0x8000000a, 0);
+	assert_int_equal(e->eax | e->ebx | e->ecx | e->edx, 0);
+	/* One logical CPU a package: no CmpLegacy. */
+	fake_host();
+	assert_int_equal(cpuid_apply_model(&t, cpu_model_find("qemu64"), NULL, true), 0);
+	smp = (struct smp_config){ .cpus = 2, .sockets = 2, .dies = 1, .cores = 1, .threads = 1,
+				   .maxcpus = 2 };
+	cpuid_apply_vcpu(&t, 1, &smp);
+	assert_false(get(0x80000001, 0)->ecx & E1_ECX_CMP_LEGACY);
+	/* Intel never gets it (Linux would then drop its thread information). */
+	fake_host();
+	assert_int_equal(cpuid_apply_model(&t, cpu_model_find("IvyBridge"), NULL, true), 0);
+	smp.cores = 2;
+	smp.sockets = 1;
+	cpuid_apply_vcpu(&t, 1, &smp);
+	assert_false(get(0x80000001, 0)->ecx & E1_ECX_CMP_LEGACY);
 }
 
 static void test_vcpu_low_level_no_leaf_b(void **state)
