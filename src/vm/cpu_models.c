@@ -1,6 +1,7 @@
 /* CPU models with QEMU's definitions (target/i386/cpu.c builtin_x86_defs),
  * restated from the Intel SDM feature bits; vm/cpuid.c intersects them with
- * what KVM supports. */
+ * what KVM supports. No vendor: under KVM, QEMU gives every model the host's
+ * (so does vm/cpuid.c). */
 #include "vm/cpu_models.h"
 
 #include <string.h>
@@ -21,7 +22,7 @@ static const struct cpu_model models[] = {
 	{
 		.name = "qemu64",
 		.description = "QEMU Virtual CPU version 2.5+",
-		.vendor = "AuthenticAMD", .family = 15, .model = 107, .stepping = 1,
+		.family = 15, .model = 107, .stepping = 1,
 		.level = 0xd, .xlevel = 0x8000000a,
 		.f1_edx = PPRO_EDX | F1_EDX_PSE36 | F1_EDX_CLFLUSH,
 		/* No TSC-deadline timer, no ARAT: QEMU's qemu64 has neither (its guests program
@@ -35,7 +36,7 @@ static const struct cpu_model models[] = {
 		/* QEMU "IvyBridge": family 6, model 58 (0x3A), stepping 9. */
 		.name = "IvyBridge",
 		.description = "Intel Xeon E3-12xx v2 (Ivy Bridge)",
-		.vendor = "GenuineIntel", .family = 6, .model = 58, .stepping = 9,
+		.family = 6, .model = 58, .stepping = 9,
 		.level = 0xd, .xlevel = 0x80000008,
 		.f1_edx = PPRO_EDX | F1_EDX_VME | F1_EDX_PSE36 | F1_EDX_CLFLUSH,
 		.f1_ecx = F1_ECX_SSE3 | F1_ECX_PCLMULQDQ | F1_ECX_SSSE3 | F1_ECX_CX16 |
@@ -53,7 +54,7 @@ static const struct cpu_model models[] = {
 		/* QEMU "SandyBridge": family 6, model 42, stepping 1. */
 		.name = "SandyBridge",
 		.description = "Intel Xeon E312xx (Sandy Bridge)",
-		.vendor = "GenuineIntel", .family = 6, .model = 42, .stepping = 1,
+		.family = 6, .model = 42, .stepping = 1,
 		.level = 0xd, .xlevel = 0x80000008,
 		.f1_edx = PPRO_EDX | F1_EDX_VME | F1_EDX_PSE36 | F1_EDX_CLFLUSH,
 		.f1_ecx = F1_ECX_SSE3 | F1_ECX_PCLMULQDQ | F1_ECX_SSSE3 | F1_ECX_CX16 |
@@ -69,7 +70,7 @@ static const struct cpu_model models[] = {
 		/* QEMU "Nehalem": family 6, model 26, stepping 3. */
 		.name = "Nehalem",
 		.description = "Intel Core i7 9xx (Nehalem Class Core i7)",
-		.vendor = "GenuineIntel", .family = 6, .model = 26, .stepping = 3,
+		.family = 6, .model = 26, .stepping = 3,
 		.level = 11, .xlevel = 0x80000008,
 		.f1_edx = PPRO_EDX | F1_EDX_VME | F1_EDX_PSE36 | F1_EDX_CLFLUSH,
 		.f1_ecx = F1_ECX_SSE3 | F1_ECX_SSSE3 | F1_ECX_CX16 | F1_ECX_SSE41 |

@@ -12,7 +12,6 @@ struct cpu_model {
 	const char *alias;        /* may be NULL */
 	const char *description;  /* as "-cpu help" shows it */
 	bool is_host;             /* "host": everything KVM supports */
-	char vendor[13];          /* "" = keep the host's */
 	uint32_t family, model, stepping;
 	uint32_t level, xlevel;   /* max basic / extended leaf */
 	/* Feature words the model has (before intersecting with KVM). */

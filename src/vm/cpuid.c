@@ -153,13 +153,6 @@ static void cpuid_mask(struct cpuid_table *t, uint32_t function, uint32_t index,
 		*reg_of(e, r) = want & (have | emulated);
 }
 
-static void set_vendor(struct cpuid_entry *e, const char *v)
-{
-	memcpy(&e->ebx, v, 4);
-	memcpy(&e->edx, v + 4, 4);
-	memcpy(&e->ecx, v + 8, 4);
-}
-
 struct range { uint32_t level, xlevel; };
 
 static bool beyond_model(const struct cpuid_entry *e, const void *arg)
@@ -268,42 +261,16 @@ static void cpuid_xsave_leaves(struct cpuid_table *t, const struct cpu_model *m)
 	}
 }
 
-/* KVM paravirtual features (CPUID.40000001H:EAX) that make the guest issue
- * hypercalls: PV_UNHALT (7), PV_SEND_IPI (11), PV_SCHED_YIELD (13). */
-#define KVM_PV_HYPERCALL_FEATURES ((1u << 7) | (1u << 11) | (1u << 13))
 /* CLOCKSOURCE (0), NOP_IO_DELAY (1), CLOCKSOURCE2 (3), ASYNC_PF (4), STEAL_TIME (5),
  * PV_EOI (6), ASYNC_PF_INT (14), CLOCKSOURCE_STABLE_BIT (24): Linux's kvm_para.h numbering. */
 #define KVM_PV_QEMU_DEFAULT ((1u << 0) | (1u << 1) | (1u << 3) | (1u << 4) | (1u << 5) | \
 			     (1u << 6) | (1u << 14) | (1u << 24))
 
-/* A model of the other vendor (IvyBridge on an AMD host, qemu64 on Intel)
- * makes Linux use the other vendor's hypercall instruction (VMCALL vs
- * VMMCALL); KVM then rewrites it in the guest's kernel text, which faults on
- * write-protected text (seen: an oops in kvm_kick_cpu). Such guests get the
- * KVM features that need no hypercall only. */
-static void cpuid_cross_vendor(struct cpuid_table *t, struct cpuid_table *host,
-			       const struct cpu_model *m)
-{
-	struct cpuid_entry *h0 = cpuid_find(host, 0, 0), *pv = cpuid_find(t, 0x40000001, 0);
-	char host_vendor[12];
-
-	if (!h0 || !pv || !m->vendor[0])
-		return;
-	memcpy(host_vendor, &h0->ebx, 4);
-	memcpy(host_vendor + 4, &h0->edx, 4);
-	memcpy(host_vendor + 8, &h0->ecx, 4);
-	if (memcmp(host_vendor, m->vendor, 12) == 0)
-		return;
-	pv->eax &= ~KVM_PV_HYPERCALL_FEATURES;
-	debug_report("cpu: %s's vendor differs from the host's: no KVM PV unhalt/IPI/yield",
-		     m->name);
-}
-
 int cpuid_apply_model(struct cpuid_table *t, const struct cpu_model *m,
 		      const struct kvlist *flags, bool tsc_deadline)
 {
 	static struct cpuid_table supported;   /* big: keep it off the stack */
-	struct cpuid_entry *e;
+	struct cpuid_entry *e, *l0 = NULL;
 	uint32_t emul_ecx = F1_ECX_HYPERVISOR | (tsc_deadline ? F1_ECX_TSC_DEADLINE : 0) |
 			    F1_ECX_X2APIC;
 
@@ -325,8 +292,12 @@ int cpuid_apply_model(struct cpuid_table *t, const struct cpu_model *m,
 	e = cpuid_get(t, 0, 0, false);
 	if (!e)
 		return -1;
+	/* The vendor stays the host's, as QEMU has it under KVM for every named model ("normally
+	 * we advertise the actual CPU vendor"): family, model, features and brand are the model's.
+	 * A guest told the other vendor would take the other vendor's paths (PTI for an Intel
+	 * model on AMD, VMCALL vs VMMCALL for KVM's hypercalls). */
 	e->eax = m->level;
-	set_vendor(e, m->vendor);
+	l0 = e;
 
 	e = cpuid_get(t, 1, 0, false);
 	if (!e)
@@ -375,7 +346,11 @@ int cpuid_apply_model(struct cpuid_table *t, const struct cpu_model *m,
 	e = cpuid_get(t, 0x80000000, 0, false);
 	if (e) {
 		e->eax = m->xlevel;
-		set_vendor(e, m->vendor);
+		if (l0) {   /* QEMU repeats the vendor here (Intel's own CPUs leave it 0) */
+			e->ebx = l0->ebx;
+			e->ecx = l0->ecx;
+			e->edx = l0->edx;
+		}
 	}
 	cpuid_mask(t, 0x80000001, 0, EDX, m->e1_edx, 0);
 	cpuid_mask(t, 0x80000001, 0, ECX, m->e1_ecx, 0);
@@ -408,7 +383,6 @@ int cpuid_apply_model(struct cpuid_table *t, const struct cpu_model *m,
 	if (cpuid_apply_flags(t, flags, &supported, tsc_deadline) < 0)
 		return -1;
 	cpuid_xsave_leaves(t, m);
-	cpuid_cross_vendor(t, &supported, m);
 	return 0;
 }
 

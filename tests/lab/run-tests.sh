@@ -27,7 +27,7 @@ make -s -C "$LAB_DIR" images
 declare -A tests=(
 	[boot:qemu]="boot-qemu smp-qemu mem-qemu poweroff-qemu"
 	[boot:skiff]="boot-skiff smp-skiff mem-skiff poweroff-skiff cpuflags-skiff"
-	[bigcpu:skiff]="bigboot-skiff cpumodel-skiff bigsmp-skiff bigmem-skiff"
+	[bigcpu:skiff]="bigboot-skiff cpumodel-skiff bigsmp-skiff bigmem-skiff cpuflags-ivybridge-skiff"
 	[reboot:skiff]="noreboot-skiff reboot-skiff"
 	[cli:skiff]="cli-badopt-skiff cli-badsize-skiff cli-nokernel-skiff"
 	[net:skiff:e1000]="net-driver-skiff-e1000 net-dhcp-skiff-e1000 net-hostfwd-skiff-e1000"

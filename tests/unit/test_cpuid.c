@@ -131,6 +131,15 @@ static struct cpuid_entry *get(uint32_t fn, uint32_t idx)
 	return cpuid_find(&t, fn, idx);
 }
 
+/* An AMD host: the same table with AMD's vendor in leaves 0 and 0x80000000. */
+static void fake_host_amd(void)
+{
+	fake_host();
+	vendor_regs("AuthenticAMD", &get(0, 0)->ebx, &get(0, 0)->edx, &get(0, 0)->ecx);
+	vendor_regs("AuthenticAMD", &get(0x80000000, 0)->ebx, &get(0x80000000, 0)->edx,
+		    &get(0x80000000, 0)->ecx);
+}
+
 static void assert_vendor(const struct cpuid_entry *e, const char *v)
 {
 	char s[13];
@@ -283,12 +292,11 @@ static void test_qemu64(void **state)
 
 	assert_int_equal(cpuid_apply_model(&t, cpu_model_find(CPU_MODEL_DEFAULT), NULL, true), 0);
 	assert_int_equal(nr_msgs, 0);
-	/* AMD model on an Intel host: no PV features that issue hypercalls
-	 * (PV_UNHALT 7, PV_SEND_IPI 11, PV_SCHED_YIELD 13), others stay. */
+	/* QEMU's KVM PV defaults (no PV_UNHALT 7, PV_SEND_IPI 11, PV_SCHED_YIELD 13). */
 	assert_int_equal(get(0x40000001, 0)->eax, 0x0100407b);
 	e = get(0, 0);
 	assert_int_equal(e->eax, 0xd);
-	assert_vendor(e, "AuthenticAMD");
+	assert_vendor(e, "GenuineIntel");   /* the host's, as QEMU under KVM */
 	e = get(1, 0);
 	assert_int_equal(e->eax, 0x00060FB1);   /* family 15, model 107 (0x6B), stepping 1 */
 	/* QEMU's qemu64: no TSC-deadline timer and no ARAT, even where KVM has them. */
@@ -306,7 +314,7 @@ static void test_qemu64(void **state)
 	assert_int_equal(e->eax | e->ebx | e->ecx | e->edx, 0);
 	e = get(0x80000000, 0);
 	assert_int_equal(e->eax, 0x8000000a);
-	assert_vendor(e, "AuthenticAMD");
+	assert_vendor(e, "GenuineIntel");
 	e = get(0x80000001, 0);
 	assert_int_equal(e->edx, E1_EDX_SYSCALL | E1_EDX_NX | E1_EDX_LM);
 	assert_int_equal(e->ecx, E1_ECX_LAHF_LM);
@@ -532,6 +540,18 @@ static void test_vcpu_2s2c2t(void **state)
 	assert_null(get(0x1f, 0));
 }
 
+/* QEMU under KVM: every named model keeps the host's vendor (here IvyBridge on AMD), in
+ * leaf 0 and 0x80000000; family, model and brand stay the model's. */
+static void test_model_takes_host_vendor(void **state)
+{
+	fake_host_amd();
+	assert_int_equal(cpuid_apply_model(&t, cpu_model_find("IvyBridge"), NULL, true), 0);
+	assert_vendor(get(0, 0), "AuthenticAMD");
+	assert_vendor(get(0x80000000, 0), "AuthenticAMD");
+	assert_int_equal(get(1, 0)->eax, 0x000306A9);   /* family 6, model 58, stepping 9 */
+	assert_brand("Intel Xeon E3-12xx v2 (Ivy Bridge)");
+}
+
 static void test_vcpu_single(void **state)
 {
 	struct smp_config smp = { .cpus = 1, .sockets = 1, .dies = 1, .cores = 1, .threads = 1,
@@ -560,7 +580,7 @@ static void test_vcpu_leaf_1f_and_amd(void **state)
 	assert_int_equal(get(0x1f, 2)->ecx, 2);
 
 	/* AMD vendor: 0x80000008 ECX = threads per package - 1 | APIC id size. */
-	fake_host();
+	fake_host_amd();
 	add(0x8000000a, 0, 0, 1, 0x8000, 0, 0x1bfff);   /* an AMD host's SVM leaf */
 	assert_int_equal(cpuid_apply_model(&t, cpu_model_find("qemu64"), NULL, true), 0);
 	add(0x8000001e, 0, 0, 0, 0, 0, 0);
@@ -575,15 +595,15 @@ static void test_vcpu_leaf_1f_and_amd(void **state)
 	e = get(0x8000000a, 0);
 	assert_int_equal(e->eax | e->ebx | e->ecx | e->edx, 0);
 	/* One logical CPU a package: no CmpLegacy. */
-	fake_host();
+	fake_host_amd();
 	assert_int_equal(cpuid_apply_model(&t, cpu_model_find("qemu64"), NULL, true), 0);
 	smp = (struct smp_config){ .cpus = 2, .sockets = 2, .dies = 1, .cores = 1, .threads = 1,
 				   .maxcpus = 2 };
 	cpuid_apply_vcpu(&t, 1, &smp);
 	assert_false(get(0x80000001, 0)->ecx & E1_ECX_CMP_LEGACY);
-	/* Intel never gets it (Linux would then drop its thread information). */
+	/* Intel never gets it (Linux would then drop its thread information), qemu64 included. */
 	fake_host();
-	assert_int_equal(cpuid_apply_model(&t, cpu_model_find("IvyBridge"), NULL, true), 0);
+	assert_int_equal(cpuid_apply_model(&t, cpu_model_find("qemu64"), NULL, true), 0);
 	smp.cores = 2;
 	smp.sockets = 1;
 	cpuid_apply_vcpu(&t, 1, &smp);
@@ -671,6 +691,7 @@ int main(void)
 		T(test_model_id),
 		T(test_flag_tsc_deadline_is_emulated),
 		T(test_flag_minus_avx_drops_ymm_state),
+		T(test_model_takes_host_vendor),
 		T(test_vcpu_smp4),
 		T(test_vcpu_2s2c2t),
 		T(test_vcpu_single),

@@ -1,15 +1,18 @@
 #!/bin/bash
 # bigcpu VMM: -m 8G -smp 4 -cpu IvyBridge boots; the guest sees 4 CPUs, ~8G, family 6 model 58.
-# Tests: bigboot-VMM, cpumodel-VMM, bigsmp-VMM, bigmem-VMM.
+# Tests: bigboot-VMM, cpumodel-VMM, bigsmp-VMM, bigmem-VMM, and for skiff cpuflags-ivybridge-skiff:
+# the guest's CPU flags are what QEMU's IvyBridge guest lists (the seed notes' -cpu).
 # shellcheck source=tests/lab/scenarios/lib.sh
 . "$(dirname "$0")/lib.sh"
 vmm=${1:-qemu}
-l2_run "bigcpu-$vmm" "$vmm" -enable-kvm -m 8G -smp 4 -cpu IvyBridge -kernel "$LAB_KERNEL" \
-	-initrd "$LAB_INITRD" -append "$L2_APPEND lab.action=poweroff" -nographic
+args=(-enable-kvm -m 8G -smp 4 -cpu IvyBridge -kernel "$LAB_KERNEL" -initrd "$LAB_INITRD"
+	-append "$L2_APPEND lab.action=poweroff" -nographic)
+l2_run "bigcpu-$vmm" "$vmm" "${args[@]}"
 
 if ! seen L2-INIT-OK; then
 	reason=$(why)
 	for t in bigboot cpumodel bigsmp bigmem; do result "$t-$vmm" FAIL "no L2 init: $reason"; done
+	[ "$vmm" = qemu ] || result "cpuflags-ivybridge-$vmm" FAIL "no L2 init: $reason"
 	exit 0
 fi
 result "bigboot-$vmm" PASS "init after ${L2_INIT_SECS}s"
@@ -29,4 +32,11 @@ if [ -n "$kb" ] && [ "$kb" -ge $((want * 85 / 100)) ] && [ "$kb" -le "$want" ]; 
 	result "bigmem-$vmm" PASS "MemTotal=${kb}kB for -m 8G"
 else
 	result "bigmem-$vmm" FAIL "MemTotal=${kb:-?}kB, want 85..100% of ${want}kB"
+fi
+
+ref=/tmp/lab-cpu-flags-ivybridge
+if [ "$vmm" = qemu ]; then
+	fact cpu_flags >"$ref"
+else
+	cpuflags_vs_qemu "cpuflags-ivybridge-$vmm" "$ref" "${args[@]}"
 fi

@@ -5,12 +5,14 @@
 # shellcheck source=tests/lab/scenarios/lib.sh
 . "$(dirname "$0")/lib.sh"
 vmm=${1:-qemu}
-l2_run "boot-$vmm" "$vmm" -enable-kvm -m 512M -smp 2 -kernel "$LAB_KERNEL" -initrd "$LAB_INITRD" \
-	-append "$L2_APPEND lab.action=poweroff" -nographic
+args=(-enable-kvm -m 512M -smp 2 -kernel "$LAB_KERNEL" -initrd "$LAB_INITRD"
+	-append "$L2_APPEND lab.action=poweroff" -nographic)
+l2_run "boot-$vmm" "$vmm" "${args[@]}"
 
 if ! seen L2-INIT-OK; then
 	reason=$(why)
 	for t in boot smp mem poweroff; do result "$t-$vmm" FAIL "no L2 init: $reason"; done
+	[ "$vmm" = qemu ] || result "cpuflags-$vmm" FAIL "no L2 init: $reason"
 	exit 0
 fi
 result "boot-$vmm" PASS "init after ${L2_INIT_SECS}s"
@@ -32,26 +34,10 @@ else
 	result "poweroff-$vmm" FAIL "$(why)"
 fi
 
-# Same command line, same lab host: boot:qemu leaves its flags for boot:skiff (a rerun in a new
-# lab host boots QEMU for them).
-flags=$(fact cpu_flags)
-ref=/tmp/lab-cpu-flags-qemu
+# Same command line, same lab host: boot:qemu leaves its flags for boot:skiff.
+ref=/tmp/lab-cpu-flags-qemu64
 if [ "$vmm" = qemu ]; then
-	[ -z "$flags" ] || echo "$flags" >"$ref"
-	exit 0
-fi
-if [ ! -s "$ref" ]; then
-	l2_run "boot-ref-qemu" qemu -enable-kvm -m 512M -smp 2 -kernel "$LAB_KERNEL" -initrd "$LAB_INITRD" \
-		-append "$L2_APPEND lab.action=poweroff" -nographic
 	fact cpu_flags >"$ref"
-fi
-want=$(cat "$ref")
-if [ -z "$flags" ] || [ -z "$want" ]; then
-	result "cpuflags-$vmm" FAIL "no flags line (skiff: '${flags:0:40}', QEMU: '${want:0:40}')"
-elif [ "$flags" = "$want" ]; then
-	result "cpuflags-$vmm" PASS "qemu64 flags as under QEMU ($(wc -w <<<"$flags") flags)"
 else
-	only_skiff=$(comm -23 <(tr ' ' '\n' <<<"$flags" | sort) <(tr ' ' '\n' <<<"$want" | sort) | xargs)
-	only_qemu=$(comm -13 <(tr ' ' '\n' <<<"$flags" | sort) <(tr ' ' '\n' <<<"$want" | sort) | xargs)
-	result "cpuflags-$vmm" FAIL "only under skiff: ${only_skiff:-none}; only under QEMU: ${only_qemu:-none}"
+	cpuflags_vs_qemu "cpuflags-$vmm" "$ref" "${args[@]}"
 fi

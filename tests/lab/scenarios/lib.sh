@@ -247,6 +247,33 @@ fact() { sed -n "s/^L2-FACT $1=//p" "$L2_LOG" 2>/dev/null | tail -n1; }
 
 seen() { grep -q -- "$1" "$L2_LOG" 2>/dev/null; }
 
+# flags_minus A B: the words of A that B lacks (the lab host has no comm).
+flags_minus() { awk -v a="$1" -v b="$2" 'BEGIN { n = split(b, w, " "); for (i = 1; i <= n; i++) in_b[w[i]] = 1
+	n = split(a, w, " "); for (i = 1; i <= n; i++) if (!(w[i] in in_b)) printf "%s%s", s++ ? " " : "", w[i] }'; }
+
+# cpuflags_vs_qemu TEST REF VMM-ARGS...: compare the CPU flags the guest of the last l2_run
+# listed (L2-FACT cpu_flags) with QEMU's for the same arguments. REF caches QEMU's list in this
+# lab host (a scenario's QEMU run may write it first); without it QEMU boots here to get it.
+cpuflags_vs_qemu() {
+	local t=$1 ref=$2 flags want only_skiff only_qemu
+	shift 2
+	flags=$(fact cpu_flags | tr -d '\r')
+	if [ ! -s "$ref" ]; then
+		l2_run "$t-ref-qemu" qemu "$@"
+		fact cpu_flags >"$ref"
+	fi
+	want=$(tr -d '\r' <"$ref")
+	if [ -z "$flags" ] || [ -z "$want" ]; then
+		result "$t" FAIL "no flags line (skiff: '${flags:0:40}', QEMU: '${want:0:40}')"
+	elif [ "$flags" = "$want" ]; then
+		result "$t" PASS "the guest's $(wc -w <<<"$flags") CPU flags are QEMU's"
+	else
+		only_skiff=$(flags_minus "$flags" "$want")
+		only_qemu=$(flags_minus "$want" "$flags")
+		result "$t" FAIL "only under skiff: ${only_skiff:-none}; only under QEMU: ${only_qemu:-none}"
+	fi
+}
+
 # why: a short reason for a failed boot, from the exit status and the log's last line.
 why() {
 	local last
