@@ -23,6 +23,8 @@
 #define HDR_INITRD_ADDR_MAX  0x22c
 #define HDR_XLOADFLAGS       0x236
 #define HDR_CMDLINE_SIZE     0x238
+#define HDR_KERNEL_ALIGNMENT 0x230
+#define HDR_RELOCATABLE      0x234
 #define HDR_INIT_SIZE        0x260
 #define ZP_ACPI_RSDP_ADDR    0x070
 #define ZP_EXT_RAMDISK_IMAGE 0x0c0
@@ -32,6 +34,12 @@
 #define ZP_E820_TABLE        0x2d0
 
 #define LOADFLAG_LOADED_HIGH 0x01
+#define LOADFLAG_KASLR       0x02   /* set by whoever randomised the kernel's base */
+/* KERNEL_IMAGE_SIZE with CONFIG_RANDOMIZE_BASE (arch/x86/include/asm/page_64_types.h): the
+ * kernel's virtual base moves within the first 1 GiB above __START_KERNEL_map. */
+#define KASLR_VIRT_LIMIT     (1ull << 30)
+#define START_KERNEL_MAP     0xffffffff80000000ull
+#define KASLR_MIN_ALIGN      (2ull << 20)   /* head_64.S needs a 2 MiB-aligned load address */
 #define XLF_KERNEL_64        0x01
 #define XLF_CAN_BE_LOADED_ABOVE_4G 0x02
 
@@ -76,6 +84,71 @@ static int boot_page_tables(const struct guest_mem *mem)
 	return 0;
 }
 
+static int cmdline_has(const char *cl, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = cl; p && *p; p++) {
+		if ((p == cl || p[-1] == ' ') && !strncmp(p, word, n) && (p[n] == ' ' || !p[n]))
+			return 1;
+	}
+	return 0;
+}
+
+/* KASLR as the bzImage's decompressor would have done it (arch/x86/boot/compressed/kaslr.c):
+ * a random aligned physical slot for the image below the initrd, a random aligned virtual
+ * base within KASLR_VIRT_LIMIT (applied through the build's relocation table), and
+ * LOADFLAG_KASLR so the kernel also randomises its memory regions. Without this, skiff's
+ * decompressor-less boot would put every guest kernel at its link address, unlike QEMU's.
+ * start/end: the image as linked; limit: first byte it must stay below. */
+static void boot_kaslr(const struct boot_linux_params *p, const uint8_t *k, uint64_t start,
+		       uint64_t end, uint64_t limit, struct boot_linux_entry *e)
+{
+	uint64_t align = rd32(k + HDR_KERNEL_ALIGNMENT), size = end - start, init_size;
+	struct kernel_relocs r;
+
+	e->kernel_phys = start;
+	e->kaslr_delta = 0;
+	e->kaslr = 0;
+	if (!p->kaslr || !k[HDR_RELOCATABLE] || cmdline_has(p->cmdline, "nokaslr"))
+		return;
+	e->kaslr = 1;
+	if (align < KASLR_MIN_ALIGN || (align & (align - 1)))
+		align = KASLR_MIN_ALIGN;
+	init_size = rd32(k + HDR_INIT_SIZE);
+	if (init_size > size)
+		size = init_size;              /* the decompressor's output_size */
+	size = (size + align - 1) & ~(align - 1);
+	if (start % align == 0 && limit >= start + size)
+		e->kernel_phys = start + p->kaslr_rand[0] % ((limit - start - size) / align + 1) * align;
+	if (kernel_relocs_find(p->vmlinux, p->vmlinux_size, &r) == 0 && KASLR_VIRT_LIMIT > start + size)
+		e->kaslr_delta = p->kaslr_rand[1] % ((KASLR_VIRT_LIMIT - start - size) / align + 1) * align;
+	else
+		debug_report("kernel: no relocation table: physical KASLR only");
+}
+
+/* The initrd goes as high in low RAM as the kernel allows, page-aligned: the top of that. */
+static uint64_t boot_initrd_top(const uint8_t *k, const struct boot_linux_params *p,
+				uint16_t version)
+{
+	uint64_t top = (uint64_t)(version >= 0x0203 ? rd32(k + HDR_INITRD_ADDR_MAX) : 0x37ffffff) + 1;
+
+	if (k[HDR_XLOADFLAGS] & XLF_CAN_BE_LOADED_ABOVE_4G)
+		top = p->low_ram_end;
+	return top > p->low_ram_end ? p->low_ram_end : top;
+}
+
+/* Where the initrd will start (the kernel stays below), or the end of low RAM without one. */
+static uint64_t boot_initrd_floor(const uint8_t *k, const struct boot_linux_params *p,
+				  uint16_t version)
+{
+	uint64_t top = boot_initrd_top(k, p, version);
+
+	if (!p->initrd)
+		return p->low_ram_end;
+	return p->initrd_size > top ? 0 : (top - p->initrd_size) & ~0xfffull;
+}
+
 /* Real-mode code at the reset vector's low alias: mov al, 0xFE; out 0x64, al
  * (i8042 "pulse reset"); then hlt forever should the reset not happen. */
 static int boot_reset_stub(const struct guest_mem *mem)
@@ -113,7 +186,7 @@ int boot_linux_load(const struct guest_mem *mem, const struct boot_linux_params 
 	uint8_t *zp;
 	unsigned setup_sects, hdr_end;
 	uint16_t version;
-	uint32_t init_size, cmdline_max, initrd_max;
+	uint32_t init_size, cmdline_max;
 	uint64_t setup_size, payload_size, kernel_end, initrd_gpa = 0;
 	struct e820_entry e820[E820_MAX];
 	int n;
@@ -141,17 +214,37 @@ int boot_linux_load(const struct guest_mem *mem, const struct boot_linux_params 
 	init_size = rd32(k + HDR_INIT_SIZE);
 	kernel_end = LAYOUT_HIMEM + (payload_size > init_size ? payload_size : init_size);
 	entry->direct = 0;
+	entry->kernel_phys = LAYOUT_HIMEM;
+	entry->kaslr_delta = 0;
+	entry->kaslr = 0;
 	entry->rip = LAYOUT_HIMEM + 0x200;             /* 64-bit entry: startup_64 */
 	if (p->vmlinux) {
-		uint64_t start, end, rip;
-		/* The already-decompressed kernel goes where it is linked to run. */
-		if (kernel_elf_load(mem, p->vmlinux, p->vmlinux_size, &rip, &start, &end, 1) == 0 &&
-		    end <= p->low_ram_end && start >= LAYOUT_HIMEM &&
-		    kernel_elf_load(mem, p->vmlinux, p->vmlinux_size, &rip, &start, &end, 0) == 0) {
-			entry->rip = rip;
-			entry->direct = 1;
-			kernel_end = end > kernel_end ? end : kernel_end;
-		} else {
+		uint64_t start, end, rip, shift;
+
+		/* The already-decompressed kernel goes where it is linked to run, or to a random
+		 * slot below where the initrd will go (boot_kaslr). */
+		if (kernel_elf_load(mem, p->vmlinux, p->vmlinux_size, 0, &rip, &start, &end, 1) == 0 &&
+		    end <= p->low_ram_end && start >= LAYOUT_HIMEM) {
+			boot_kaslr(p, k, start, end, boot_initrd_floor(k, p, version), entry);
+			shift = entry->kernel_phys - start;
+			if (kernel_elf_load(mem, p->vmlinux, p->vmlinux_size, shift, &rip, &start, &end,
+					    0) == 0) {
+				struct kernel_relocs r;
+				if (entry->kaslr_delta &&
+				    (kernel_relocs_find(p->vmlinux, p->vmlinux_size, &r) < 0 ||
+				     kernel_relocate(mem, &r, entry->kernel_phys, START_KERNEL_MAP + start,
+						     end - start, entry->kaslr_delta) < 0)) {
+					debug_report("kernel: relocation table out of bounds: no virtual KASLR");
+					entry->kaslr_delta = 0;
+				}
+				entry->rip = rip + shift;
+				entry->direct = 1;
+				end += shift;
+				kernel_end = end > kernel_end ? end : kernel_end;
+			}
+		}
+		if (!entry->direct) {
+			entry->kernel_phys = LAYOUT_HIMEM;
 			debug_report("kernel: vmlinux not loadable directly; using the decompressor");
 		}
 	}
@@ -176,6 +269,8 @@ int boot_linux_load(const struct guest_mem *mem, const struct boot_linux_params 
 	wr16(zp + HDR_VID_MODE, 0xffff);               /* "normal" */
 	zp[HDR_TYPE_OF_LOADER] = 0xff;                 /* undefined loader id */
 	zp[HDR_LOADFLAGS] |= LOADFLAG_LOADED_HIGH;
+	if (entry->direct && entry->kaslr)
+		zp[HDR_LOADFLAGS] |= LOADFLAG_KASLR;
 	wr32(zp + HDR_CODE32_START, LAYOUT_HIMEM);
 
 	/* Command line. */
@@ -195,13 +290,8 @@ int boot_linux_load(const struct guest_mem *mem, const struct boot_linux_params 
 
 	/* initrd: as high in low RAM as the kernel allows, page-aligned. */
 	if (p->initrd) {
-		uint64_t top;
-		initrd_max = version >= 0x0203 ? rd32(k + HDR_INITRD_ADDR_MAX) : 0x37ffffff;
-		top = (uint64_t)initrd_max + 1;
-		if (k[HDR_XLOADFLAGS] & XLF_CAN_BE_LOADED_ABOVE_4G)
-			top = p->low_ram_end;
-		if (top > p->low_ram_end)
-			top = p->low_ram_end;
+		uint64_t top = boot_initrd_top(k, p, version);
+
 		if (p->initrd_size > top || ((top - p->initrd_size) & ~0xfffull) < kernel_end) {
 			error_report("could not load initial ram disk '%s': it is %llu MiB but only "
 				     "%llu MiB of low RAM are free above the kernel; raise -m", iname,

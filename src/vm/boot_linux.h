@@ -21,6 +21,10 @@ struct boot_linux_params {
 	uint64_t low_ram_end;    /* RAM is [0, low_ram_end) ... */
 	uint64_t high_ram_size;  /* ... plus [4 GiB, 4 GiB + high_ram_size) */
 	uint64_t rsdp;           /* 0 = no ACPI */
+	/* KASLR for a vmlinux entered directly (the decompressor does it otherwise): two random
+	 * numbers pick the physical and the virtual slot; "nokaslr" on the command line wins. */
+	int kaslr;
+	uint64_t kaslr_rand[2];
 };
 
 struct boot_linux_entry {
@@ -31,6 +35,9 @@ struct boot_linux_entry {
 	uint16_t gdt_limit;
 	uint64_t initrd_gpa;     /* for messages/tests */
 	int direct;              /* 1: entered the vmlinux directly, no decompressor */
+	uint64_t kernel_phys;    /* direct: where the image went (its link address without KASLR) */
+	uint64_t kaslr_delta;    /* direct: virtual offset applied by relocation (0: none) */
+	int kaslr;               /* direct: KASLR on (LOADFLAG_KASLR set for the kernel) */
 };
 
 /* GDT selectors of the boot protocol (__BOOT_CS, __BOOT_DS) and our TSS. */

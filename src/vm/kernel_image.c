@@ -102,7 +102,7 @@ static void kernel_copy_segment(uint8_t *dst, const uint8_t *src, size_t n)
 	}
 }
 
-int kernel_elf_load(const struct guest_mem *mem, const uint8_t *elf, size_t size,
+int kernel_elf_load(const struct guest_mem *mem, const uint8_t *elf, size_t size, uint64_t shift,
 		    uint64_t *entry, uint64_t *start, uint64_t *end, int dry_run)
 {
 	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)elf;
@@ -123,9 +123,10 @@ int kernel_elf_load(const struct guest_mem *mem, const uint8_t *elf, size_t size
 				continue;
 			if (ph->p_filesz > ph->p_memsz || ph->p_offset > size ||
 			    ph->p_filesz > size - ph->p_offset ||
-			    ph->p_paddr + ph->p_memsz < ph->p_paddr)
+			    ph->p_paddr + ph->p_memsz < ph->p_paddr ||
+			    ph->p_paddr + shift < ph->p_paddr)
 				return -1;
-			dst = guest_mem_ptr(mem, ph->p_paddr, ph->p_memsz);
+			dst = guest_mem_ptr(mem, ph->p_paddr + shift, ph->p_memsz);
 			if (!dst)
 				return -1;
 			if (pass == 0) {
@@ -151,6 +152,90 @@ int kernel_elf_load(const struct guest_mem *mem, const uint8_t *elf, size_t size
 		return -1;
 	*start = lo;
 	*end = hi;
+	return 0;
+}
+
+/* Where the ELF's own bytes end (headers, segments, section table): the kernel build appends
+ * its relocation table after them. */
+static size_t kernel_elf_end(const uint8_t *elf, size_t size)
+{
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)elf;
+	uint64_t end = (uint64_t)eh->e_phoff + (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr);
+
+	if ((uint64_t)eh->e_shoff + (uint64_t)eh->e_shnum * eh->e_shentsize > end)
+		end = (uint64_t)eh->e_shoff + (uint64_t)eh->e_shnum * eh->e_shentsize;
+	for (unsigned i = 0; i < eh->e_phnum; i++) {
+		const Elf64_Phdr *ph = (const Elf64_Phdr *)(elf + eh->e_phoff) + i;
+		if (ph->p_offset + ph->p_filesz > end)
+			end = ph->p_offset + ph->p_filesz;
+	}
+	return end > size ? size : (size_t)end;
+}
+
+int kernel_relocs_find(const uint8_t *elf, size_t size, struct kernel_relocs *r)
+{
+	size_t lo, pos;
+
+	memset(r, 0, sizeof(*r));
+	/* kernel_elf_load() accepted this ELF before (header and program headers in bounds). */
+	lo = kernel_elf_end(elf, size);
+	if (size < lo || (size - lo) % 4 || size - lo < 12)
+		return -1;
+	pos = size;
+	for (int list = 0; list < 3; list++) {
+		r->hi[list] = pos;
+		for (;;) {
+			int32_t v;
+			if (pos - lo < 4)
+				return -1;   /* no terminator before the ELF: not a table */
+			pos -= 4;
+			memcpy(&v, elf + pos, 4);
+			if (!v)
+				break;
+		}
+		r->lo[list] = pos + 4;
+	}
+	r->base = elf;
+	return 0;
+}
+
+/* Each entry is the kernel virtual address of a field, truncated to 32 bits (sign-extend it
+ * back); the field is at that address minus link_va in the loaded image. Checked in full before
+ * anything is written, so a bad table changes nothing. */
+int kernel_relocate(const struct guest_mem *mem, const struct kernel_relocs *r, uint64_t phys,
+		    uint64_t link_va, uint64_t span, uint64_t delta)
+{
+	for (int apply = 0; apply < 2; apply++) {
+		for (int list = 0; list < 3; list++) {
+			unsigned width = list == KERNEL_RELOCS_64 ? 8 : 4;
+			for (size_t at = r->lo[list]; at < r->hi[list]; at += 4) {
+				int32_t v;
+				uint64_t off;
+				uint8_t *f;
+
+				memcpy(&v, r->base + at, 4);
+				off = (uint64_t)(int64_t)v - link_va;
+				if (off > span || span - off < width)
+					return -1;
+				f = guest_mem_ptr(mem, phys + off, width);
+				if (!f)
+					return -1;
+				if (!apply)
+					continue;
+				if (list == KERNEL_RELOCS_64) {
+					uint64_t x;
+					memcpy(&x, f, 8);
+					x += delta;
+					memcpy(f, &x, 8);
+				} else {
+					uint32_t x;
+					memcpy(&x, f, 4);
+					x = list == KERNEL_RELOCS_32 ? x + (uint32_t)delta : x - (uint32_t)delta;
+					memcpy(f, &x, 4);
+				}
+			}
+		}
+	}
 	return 0;
 }
 

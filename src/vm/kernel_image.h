@@ -30,9 +30,27 @@ int kernel_xz_decompress(const uint8_t *in, size_t in_size, uint8_t **out, size_
 			 size_t max_out);
 
 /* Check an x86-64 vmlinux ELF and copy its PT_LOAD segments to their
- * physical addresses. entry: physical entry point; end: highest byte + 1.
- * 0, or -1 if it is not a loadable 64-bit kernel or does not fit in RAM. */
-int kernel_elf_load(const struct guest_mem *mem, const uint8_t *elf, size_t size,
+ * physical addresses + shift. entry, start, end (highest byte + 1): as linked,
+ * without the shift. 0, or -1 if it is not a loadable 64-bit kernel or does not
+ * fit in RAM. */
+int kernel_elf_load(const struct guest_mem *mem, const uint8_t *elf, size_t size, uint64_t shift,
 		    uint64_t *entry, uint64_t *start, uint64_t *end, int dry_run);
+
+/* The relocation table a KASLR kernel's build appends to the payload after the
+ * ELF (arch/x86/tools/relocs.c; the decompressor's handle_relocations() reads it
+ * from the end backwards): 32-bit fields, then inverse 32-bit, then 64-bit, each
+ * list ended by a zero entry. Byte ranges [lo, hi) of each list in the payload. */
+enum { KERNEL_RELOCS_32, KERNEL_RELOCS_INV32, KERNEL_RELOCS_64 };
+struct kernel_relocs {
+	const uint8_t *base;
+	size_t lo[3], hi[3];
+};
+/* 0, or -1 if the payload has no well-formed table after a loadable ELF. */
+int kernel_relocs_find(const uint8_t *elf, size_t size, struct kernel_relocs *r);
+/* Move the kernel's virtual base by delta: the image loaded at guest-physical
+ * phys, linked at virtual link_va, span bytes long. Every field is checked to
+ * lie in the image before any is changed: 0, or -1 and nothing written. */
+int kernel_relocate(const struct guest_mem *mem, const struct kernel_relocs *r, uint64_t phys,
+		    uint64_t link_va, uint64_t span, uint64_t delta);
 
 #endif

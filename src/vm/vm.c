@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -413,6 +414,9 @@ int vm_load_kernel(struct vm *vm)
 		p.vmlinux_size = vmlinux.size;
 	}
 	p.cmdline = cfg->append;
+	/* KASLR's slots, as the decompressor would pick them (no entropy: no KASLR, as there). */
+	p.kaslr = getrandom(p.kaslr_rand, sizeof(p.kaslr_rand), GRND_NONBLOCK) ==
+		  (ssize_t)sizeof(p.kaslr_rand);
 	p.low_ram_end = vm->low_size;
 	p.high_ram_size = vm->high_size;
 
@@ -428,6 +432,10 @@ int vm_load_kernel(struct vm *vm)
 	if (boot_linux_load(&vm->mem, &p, cfg->kernel, cfg->initrd, &entry) == 0) {
 		debug_report("kernel: entry 0x%llx (%s)", (unsigned long long)entry.rip,
 			     entry.direct ? "vmlinux, no decompressor" : "bzImage decompressor");
+		if (entry.direct)
+			debug_report("kernel: at 0x%llx, virtual base moved by 0x%llx (KASLR %s)",
+				     (unsigned long long)entry.kernel_phys,
+				     (unsigned long long)entry.kaslr_delta, entry.kaslr ? "on" : "off");
 		rc = vcpu_set_boot_state(vm, &entry);
 	}
 out:

@@ -26,7 +26,7 @@ make -s -C "$LAB_DIR" images
 # scenario spec -> the tests it reports (a missing result counts as a failure).
 declare -A tests=(
 	[boot:qemu]="boot-qemu smp-qemu mem-qemu poweroff-qemu"
-	[boot:skiff]="boot-skiff smp-skiff mem-skiff poweroff-skiff cpuflags-skiff"
+	[boot:skiff]="boot-skiff smp-skiff mem-skiff poweroff-skiff cpuflags-skiff kaslr-skiff"
 	[bigcpu:skiff]="bigboot-skiff cpumodel-skiff bigsmp-skiff bigmem-skiff cpuflags-ivybridge-skiff"
 	[reboot:skiff]="noreboot-skiff reboot-skiff"
 	[cli:skiff]="cli-badopt-skiff cli-badsize-skiff cli-nokernel-skiff"

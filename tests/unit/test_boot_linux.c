@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <elf.h>
 
 #include "util/log.h"
 #include "vm/boot_linux.h"
@@ -485,6 +486,122 @@ static void test_e820_in_zero_page_high_ram(void **state)
 	assert_int_equal(r32(zp + 0x2d0 + 5 * 20 + 16), E820_RAM);
 }
 
+/* ---- the decompressed vmlinux entered directly, with KASLR ---------- */
+
+#define LINK_PHYS  (16 * MiB)                      /* LOAD_PHYSICAL_ADDR */
+#define LINK_VA    0xffffffff81000000ull           /* __START_KERNEL */
+#define IMG_FILE   0x3000u
+#define IMG_MEM    (4 * MiB)
+
+/* An ELF like a KASLR kernel's payload: one PT_LOAD linked at 16 MiB / __START_KERNEL, a
+ * 64-bit, a 32-bit and an inverse 32-bit field, and the build's relocation table after the ELF
+ * (arch/x86/tools/relocs.c): 0, 64-bit list, 0, inverse list, 0, 32-bit list. */
+static uint8_t *make_vmlinux(size_t *len, int32_t reloc64)
+{
+	size_t off = sizeof(Elf64_Ehdr) + sizeof(Elf64_Phdr);
+	uint8_t *b = calloc(1, off + IMG_FILE + 6 * 4);
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)b;
+	Elf64_Phdr *ph = (Elf64_Phdr *)(b + sizeof(*eh));
+	uint32_t *rel;
+
+	assert_non_null(b);
+	memcpy(eh->e_ident, ELFMAG, SELFMAG);
+	eh->e_ident[EI_CLASS] = ELFCLASS64;
+	eh->e_ident[EI_DATA] = ELFDATA2LSB;
+	eh->e_machine = EM_X86_64;
+	eh->e_entry = LINK_PHYS + 0x40;
+	eh->e_phoff = sizeof(*eh);
+	eh->e_phentsize = sizeof(*ph);
+	eh->e_phnum = 1;
+	ph->p_type = PT_LOAD;
+	ph->p_offset = off;
+	ph->p_paddr = LINK_PHYS;
+	ph->p_vaddr = LINK_VA;
+	ph->p_filesz = IMG_FILE;
+	ph->p_memsz = IMG_MEM;
+	memset(b + off, 0x90, 0x40);
+	w32(b + off + 0x100, 0x81000800u);            /* 64-bit pointer to LINK_VA + 0x800 */
+	w32(b + off + 0x104, 0xffffffffu);
+	w32(b + off + 0x200, 0x81000900u);            /* 32-bit (sign-extended) address */
+	w32(b + off + 0x300, 0x1000u);                /* inverse: subtracts the offset */
+	rel = (uint32_t *)(b + off + IMG_FILE);
+	rel[0] = 0;
+	rel[1] = (uint32_t)reloc64;
+	rel[2] = 0;
+	rel[3] = 0x81000300u;
+	rel[4] = 0;
+	rel[5] = 0x81000200u;
+	*len = off + IMG_FILE + 6 * 4;
+	return b;
+}
+
+static void test_vmlinux_kaslr(void **state)
+{
+	struct boot_linux_params p = params();
+	struct boot_linux_entry e;
+	size_t len;
+	uint8_t *v = make_vmlinux(&len, (int32_t)0x81000100u);
+	const uint8_t *k;
+
+	kernel[0x234] = 1;                            /* relocatable_kernel */
+	p.vmlinux = v;
+	p.vmlinux_size = len;
+	p.kaslr = 1;
+	p.kaslr_rand[0] = 3;                          /* 64 MiB RAM: 16 slots for 18 MiB */
+	p.kaslr_rand[1] = 5;                          /* virtual: 496 slots */
+	assert_int_equal(boot_linux_load(&mem, &p, "bzImage", NULL, &e), 0);
+	assert_true(e.direct);
+	assert_true(e.kaslr);
+	assert_int_equal(e.kernel_phys, LINK_PHYS + 3 * 2 * MiB);
+	assert_int_equal(e.kaslr_delta, 5 * 2 * MiB);
+	assert_int_equal(e.rip, e.kernel_phys + 0x40);
+	k = ram + e.kernel_phys;
+	assert_int_equal(k[0], 0x90);
+	assert_int_equal(r64(k + 0x100), 0xffffffff81000800ull + 10 * MiB);
+	assert_int_equal(r32(k + 0x200), 0x81000900u + 10 * MiB);
+	assert_int_equal(r32(k + 0x300), (uint32_t)(0x1000u - 10 * MiB));
+	assert_int_equal(ram[LINK_PHYS], 0);          /* nothing at the link address */
+	assert_int_equal(ram[LAYOUT_ZERO_PAGE + 0x211], 0x83);   /* + KASLR_FLAG */
+
+	/* "nokaslr": the link address, fields as built, no flag. */
+	memset(ram + 16 * MiB, 0, 48 * MiB);
+	p.cmdline = "console=ttyS0 nokaslr";
+	assert_int_equal(boot_linux_load(&mem, &p, "bzImage", NULL, &e), 0);
+	assert_false(e.kaslr);
+	assert_int_equal(e.kernel_phys, LINK_PHYS);
+	assert_int_equal(e.rip, LINK_PHYS + 0x40);
+	assert_int_equal(r64(ram + LINK_PHYS + 0x100), 0xffffffff81000800ull);
+	assert_int_equal(ram[LAYOUT_ZERO_PAGE + 0x211], 0x81);
+	free(v);
+
+	/* A table entry outside the image: no field moves (checked before any is written). */
+	v = make_vmlinux(&len, (int32_t)0x81500000u);
+	memset(ram + 16 * MiB, 0, 48 * MiB);
+	p.vmlinux = v;
+	p.cmdline = "console=ttyS0";
+	assert_int_equal(boot_linux_load(&mem, &p, "bzImage", NULL, &e), 0);
+	assert_int_equal(e.kaslr_delta, 0);
+	assert_int_equal(r32(ram + e.kernel_phys + 0x200), 0x81000900u);
+	assert_int_equal(r32(ram + e.kernel_phys + 0x300), 0x1000u);
+
+	/* No entropy (p.kaslr = 0): as linked. With an initrd taking the top 40 MiB the image
+	 * (18 MiB with init_size) has one slot: its link address. */
+	memset(ram + 16 * MiB, 0, 48 * MiB);
+	p.kaslr = 0;
+	assert_int_equal(boot_linux_load(&mem, &p, "bzImage", NULL, &e), 0);
+	assert_int_equal(e.kernel_phys, LINK_PHYS);
+	assert_false(e.kaslr);
+	static uint8_t initrd[40 * MiB];
+	memset(ram + 16 * MiB, 0, 48 * MiB);
+	p.kaslr = 1;
+	p.initrd = initrd;
+	p.initrd_size = 30 * MiB;
+	assert_int_equal(boot_linux_load(&mem, &p, "bzImage", "initrd", &e), 0);
+	assert_int_equal(e.kernel_phys, LINK_PHYS);   /* 64 - 30 = 34 MiB: just room at 16 */
+	assert_true(e.initrd_gpa >= e.kernel_phys + IMG_MEM);
+	free(v);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -504,6 +621,7 @@ int main(void)
 		T(test_ram_too_small_for_boot_structures),
 		T(test_e820_build),
 		T(test_e820_in_zero_page_high_ram),
+		T(test_vmlinux_kaslr),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -91,7 +91,7 @@ static void test_elf_load(void **state)
 	(void)state;
 
 	memset(ram + 0x100000, 0x55, 512);
-	assert_int_equal(kernel_elf_load(&mem, elf, len, &entry, &start, &end, 0), 0);
+	assert_int_equal(kernel_elf_load(&mem, elf, len, 0, &entry, &start, &end, 0), 0);
 	assert_int_equal(entry, 0x100000);
 	assert_int_equal(start, 0x100000);
 	assert_int_equal(end, 0x100100);
@@ -108,7 +108,7 @@ static void test_elf_load(void **state)
 	big[len - 4096 + 7] = 0x42;                    /* except in the last block */
 	memset(ram + 0x200000, 0, 3 * 4096);
 	ram[0x200000 + 4096 + 9] = 0x77;               /* RAM not zero in the middle block */
-	assert_int_equal(kernel_elf_load(&mem, big, len, &entry, &start, &end, 0), 0);
+	assert_int_equal(kernel_elf_load(&mem, big, len, 0, &entry, &start, &end, 0), 0);
 	assert_int_equal(ram[0x200000 + 4096 + 9], 0);
 	assert_int_equal(ram[0x200000 + 2 * 4096 + 7], 0x42);
 	for (size_t i = 0; i < 4096; i++)
@@ -116,7 +116,7 @@ static void test_elf_load(void **state)
 
 	/* A virtual entry point is translated through the segment's offset. */
 	len = make_elf(elf, 0x100000, 0xffffffff81000000ull, 0xffffffff81000010ull, 64, 256);
-	assert_int_equal(kernel_elf_load(&mem, elf, len, &entry, &start, &end, 1), 0);
+	assert_int_equal(kernel_elf_load(&mem, elf, len, 0, &entry, &start, &end, 1), 0);
 	assert_int_equal(entry, 0x100010);
 }
 
@@ -129,28 +129,28 @@ static void test_elf_rejects(void **state)
 
 	/* Segment beyond guest RAM, or wrapping. */
 	len = make_elf(elf, RAM_SIZE - 16, 0, RAM_SIZE - 16, 8, 64);
-	assert_int_equal(kernel_elf_load(&mem, elf, len, &entry, &start, &end, 0), -1);
+	assert_int_equal(kernel_elf_load(&mem, elf, len, 0, &entry, &start, &end, 0), -1);
 	len = make_elf(elf, UINT64_MAX - 8, 0, 0, 8, 64);
-	assert_int_equal(kernel_elf_load(&mem, elf, len, &entry, &start, &end, 0), -1);
+	assert_int_equal(kernel_elf_load(&mem, elf, len, 0, &entry, &start, &end, 0), -1);
 	/* File bytes beyond the buffer, filesz > memsz. */
 	len = make_elf(elf, 0x100000, 0, 0x100000, 64, 256);
-	assert_int_equal(kernel_elf_load(&mem, elf, len - 1, &entry, &start, &end, 0), -1);
+	assert_int_equal(kernel_elf_load(&mem, elf, len - 1, 0, &entry, &start, &end, 0), -1);
 	len = make_elf(elf, 0x100000, 0, 0x100000, 64, 32);
-	assert_int_equal(kernel_elf_load(&mem, elf, len, &entry, &start, &end, 0), -1);
+	assert_int_equal(kernel_elf_load(&mem, elf, len, 0, &entry, &start, &end, 0), -1);
 	/* Entry outside every segment. */
 	len = make_elf(elf, 0x100000, 0x100000, 0x900000, 64, 256);
-	assert_int_equal(kernel_elf_load(&mem, elf, len, &entry, &start, &end, 0), -1);
+	assert_int_equal(kernel_elf_load(&mem, elf, len, 0, &entry, &start, &end, 0), -1);
 	/* Not ELF, wrong machine, 32-bit, program headers past the end. */
 	len = make_elf(elf, 0x100000, 0, 0x100000, 64, 256);
 	elf[0] = 'X';
-	assert_int_equal(kernel_elf_load(&mem, elf, len, &entry, &start, &end, 0), -1);
+	assert_int_equal(kernel_elf_load(&mem, elf, len, 0, &entry, &start, &end, 0), -1);
 	len = make_elf(elf, 0x100000, 0, 0x100000, 64, 256);
 	((Elf64_Ehdr *)elf)->e_machine = EM_386;
-	assert_int_equal(kernel_elf_load(&mem, elf, len, &entry, &start, &end, 0), -1);
+	assert_int_equal(kernel_elf_load(&mem, elf, len, 0, &entry, &start, &end, 0), -1);
 	len = make_elf(elf, 0x100000, 0, 0x100000, 64, 256);
 	((Elf64_Ehdr *)elf)->e_phnum = 60000;
-	assert_int_equal(kernel_elf_load(&mem, elf, len, &entry, &start, &end, 0), -1);
-	assert_int_equal(kernel_elf_load(&mem, elf, 10, &entry, &start, &end, 0), -1);
+	assert_int_equal(kernel_elf_load(&mem, elf, len, 0, &entry, &start, &end, 0), -1);
+	assert_int_equal(kernel_elf_load(&mem, elf, 10, 0, &entry, &start, &end, 0), -1);
 }
 
 static void test_vmlinux_get_fallbacks(void **state)

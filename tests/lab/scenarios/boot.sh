@@ -1,7 +1,9 @@
 #!/bin/bash
 # boot VMM: -m 512M -smp 2 boot to the L2 init; the guest sees 2 CPUs and ~512M; poweroff
 # ends the VMM with status 0. Tests: boot-VMM, smp-VMM, mem-VMM, poweroff-VMM, and for skiff
-# cpuflags-skiff: the guest's /proc/cpuinfo flags under the default CPU model (qemu64) are QEMU's.
+# cpuflags-skiff: the guest's /proc/cpuinfo flags under the default CPU model (qemu64) are QEMU's;
+# kaslr-skiff: the kernel skiff enters without its decompressor is still randomised (virtual
+# _text and physical "Kernel code" both at their link addresses: 1 chance in ~40000).
 # shellcheck source=tests/lab/scenarios/lib.sh
 . "$(dirname "$0")/lib.sh"
 vmm=${1:-qemu}
@@ -13,6 +15,7 @@ if ! seen L2-INIT-OK; then
 	reason=$(why)
 	for t in boot smp mem poweroff; do result "$t-$vmm" FAIL "no L2 init: $reason"; done
 	[ "$vmm" = qemu ] || result "cpuflags-$vmm" FAIL "no L2 init: $reason"
+	[ "$vmm" = qemu ] || result "kaslr-$vmm" FAIL "no L2 init: $reason"
 	exit 0
 fi
 result "boot-$vmm" PASS "init after ${L2_INIT_SECS}s"
@@ -32,6 +35,18 @@ if seen L2-POWEROFF && [ "$L2_RC" = 0 ]; then
 	result "poweroff-$vmm" PASS "exit status 0 after ${L2_SECS}s"
 else
 	result "poweroff-$vmm" FAIL "$(why)"
+fi
+
+text=$(fact kernel_text | tr -d '\r') code=$(fact kernel_code | tr -d '\r')
+echo "[boot] $vmm kernel: _text=$text code=$code"
+if [ "$vmm" != qemu ]; then
+	if [ -z "$text" ] || [ -z "$code" ]; then
+		result "kaslr-$vmm" FAIL "no _text/Kernel code facts ('$text', '$code')"
+	elif [ "$text" = ffffffff81000000 ] && [ "${code%%-*}" = 01000000 ]; then
+		result "kaslr-$vmm" FAIL "kernel at its link addresses: _text=$text, code at $code"
+	else
+		result "kaslr-$vmm" PASS "_text=$text, Kernel code at ${code%%-*}"
+	fi
 fi
 
 # Same command line, same lab host: boot:qemu leaves its flags for boot:skiff.
