@@ -105,20 +105,25 @@ static void kernel_copy_segment(uint8_t *dst, const uint8_t *src, size_t n)
 int kernel_elf_load(const struct guest_mem *mem, const uint8_t *elf, size_t size, uint64_t shift,
 		    uint64_t *entry, uint64_t *start, uint64_t *end, int dry_run)
 {
-	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)elf;
+	Elf64_Ehdr ehdr, *eh = &ehdr;
 	uint64_t lo = UINT64_MAX, hi = 0, virt_off = 0;
 	int loads = 0;
 
-	if (size < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
+	/* Headers are copied out: the file's offsets need not be aligned. */
+	if (size < sizeof(*eh))
+		return -1;
+	memcpy(eh, elf, sizeof(*eh));
+	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
 	    eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_machine != EM_X86_64 ||
 	    eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phoff > size ||
 	    (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) > size - eh->e_phoff)
 		return -1;
 	for (int pass = 0; pass < 2; pass++) {
 		for (unsigned i = 0; i < eh->e_phnum; i++) {
-			const Elf64_Phdr *ph = (const Elf64_Phdr *)(elf + eh->e_phoff) + i;
+			Elf64_Phdr phdr, *ph = &phdr;
 			uint8_t *dst;
 
+			memcpy(ph, elf + eh->e_phoff + (size_t)i * sizeof(*ph), sizeof(*ph));
 			if (ph->p_type != PT_LOAD || ph->p_memsz == 0)
 				continue;
 			if (ph->p_filesz > ph->p_memsz || ph->p_offset > size ||
@@ -157,17 +162,26 @@ int kernel_elf_load(const struct guest_mem *mem, const uint8_t *elf, size_t size
 
 /* Where the ELF's own bytes end (headers, segments, section table): the kernel build appends
  * its relocation table after them. */
+static uint64_t add_sat(uint64_t a, uint64_t b) { return a + b < a ? UINT64_MAX : a + b; }
+
 static size_t kernel_elf_end(const uint8_t *elf, size_t size)
 {
-	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)elf;
-	uint64_t end = (uint64_t)eh->e_phoff + (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr);
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	uint64_t end;
 
-	if ((uint64_t)eh->e_shoff + (uint64_t)eh->e_shnum * eh->e_shentsize > end)
-		end = (uint64_t)eh->e_shoff + (uint64_t)eh->e_shnum * eh->e_shentsize;
-	for (unsigned i = 0; i < eh->e_phnum; i++) {
-		const Elf64_Phdr *ph = (const Elf64_Phdr *)(elf + eh->e_phoff) + i;
-		if (ph->p_offset + ph->p_filesz > end)
-			end = ph->p_offset + ph->p_filesz;
+	if (size < sizeof(eh))
+		return size;
+	memcpy(&eh, elf, sizeof(eh));
+	if (eh.e_phoff > size || (uint64_t)eh.e_phnum * sizeof(ph) > size - eh.e_phoff)
+		return size;   /* not an ELF kernel_elf_load() takes: no table either */
+	end = eh.e_phoff + (uint64_t)eh.e_phnum * sizeof(ph);
+	if (add_sat(eh.e_shoff, (uint64_t)eh.e_shnum * eh.e_shentsize) > end)
+		end = add_sat(eh.e_shoff, (uint64_t)eh.e_shnum * eh.e_shentsize);
+	for (unsigned i = 0; i < eh.e_phnum; i++) {
+		memcpy(&ph, elf + eh.e_phoff + (size_t)i * sizeof(ph), sizeof(ph));
+		if (add_sat(ph.p_offset, ph.p_filesz) > end)
+			end = add_sat(ph.p_offset, ph.p_filesz);
 	}
 	return end > size ? size : (size_t)end;
 }
@@ -177,7 +191,6 @@ int kernel_relocs_find(const uint8_t *elf, size_t size, struct kernel_relocs *r)
 	size_t lo, pos;
 
 	memset(r, 0, sizeof(*r));
-	/* kernel_elf_load() accepted this ELF before (header and program headers in bounds). */
 	lo = kernel_elf_end(elf, size);
 	if (size < lo || (size - lo) % 4 || size - lo < 12)
 		return -1;

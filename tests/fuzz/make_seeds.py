@@ -386,12 +386,30 @@ def seeds_cli():
     return {k: b"\0".join(a.encode() for a in v) for k, v in lines.items()}
 
 
+def seeds_kernel():
+    """fuzz_kernel: flags, alignment exponent, init_size MiB, 16 random bytes, phdr count,
+    8 bytes per phdr (flags, page offset, memsz pages, filesz), entry offset, then the
+    relocation table after the ELF: 0, 64-bit list, 0, inverse list, 0, 32-bit list."""
+    def phdr(pages_off, mem_pages, filesz, fl=0):
+        return bytes([fl]) + struct.pack("<HHH", pages_off, mem_pages, filesz) + b"\0"
+    relocs = struct.pack("<IIIIII", 0, 0x81000100, 0, 0x81000300, 0, 0x81000200)
+    head = lambda fl, n: bytes([fl, 21, 20]) + bytes(range(1, 17)) + bytes([n])
+    return {
+        "kaslr": head(0x02, 0) + phdr(0, 64, 0x400) + struct.pack("<H", 0x40) + relocs,
+        "two_segments": head(0x02, 1) + phdr(0, 16, 0x800) + phdr(32, 8, 0x100) + b"\0\0" + relocs,
+        "nokaslr_initrd": head(0x07, 0) + phdr(0, 8, 0x10) + b"\0\0" + relocs,
+        "bad_relocs": head(0x02, 0) + phdr(0, 4, 0x10) + b"\0\0" + struct.pack("<III", 0, 0x7fffffff, 0),
+        "raw": bytes([0x0a, 21, 20]) + bytes(16) + b"\x7fELF\x02\x01" + bytes(58),
+    }
+
+
 WRITERS = {
     "e1000": seeds_e1000,
     "virtio_net": seeds_virtio_net,
     "stream": seeds_stream,
     "legacy_io": seeds_legacy_io,
     "cli": seeds_cli,
+    "kernel": seeds_kernel,
 }
 
 
