@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include <elf.h>
 
 #include "util/log.h"
 #include "vm/boot_linux.h"
@@ -16,6 +15,7 @@
 #include "vm/layout.h"
 #include "test_machine.h"  /* fake_ram_init */
 #include "test_log.h"     /* log capture: tests/unit/test_log.h */
+#include "test_elf.h"     /* make_elf */
 
 #define MiB (1ull << 20)
 #define RAM_SIZE (64 * MiB)
@@ -498,27 +498,12 @@ static void test_e820_in_zero_page_high_ram(void **state)
  * (arch/x86/tools/relocs.c): 0, 64-bit list, 0, inverse list, 0, 32-bit list. */
 static uint8_t *make_vmlinux(size_t *len, int32_t reloc64)
 {
-	size_t off = sizeof(Elf64_Ehdr) + sizeof(Elf64_Phdr);
+	size_t off = TEST_ELF_DATA;
 	uint8_t *b = calloc(1, off + IMG_FILE + 6 * 4);
-	Elf64_Ehdr *eh = (Elf64_Ehdr *)b;
-	Elf64_Phdr *ph = (Elf64_Phdr *)(b + sizeof(*eh));
 	uint32_t *rel;
 
 	assert_non_null(b);
-	memcpy(eh->e_ident, ELFMAG, SELFMAG);
-	eh->e_ident[EI_CLASS] = ELFCLASS64;
-	eh->e_ident[EI_DATA] = ELFDATA2LSB;
-	eh->e_machine = EM_X86_64;
-	eh->e_entry = LINK_PHYS + 0x40;
-	eh->e_phoff = sizeof(*eh);
-	eh->e_phentsize = sizeof(*ph);
-	eh->e_phnum = 1;
-	ph->p_type = PT_LOAD;
-	ph->p_offset = off;
-	ph->p_paddr = LINK_PHYS;
-	ph->p_vaddr = LINK_VA;
-	ph->p_filesz = IMG_FILE;
-	ph->p_memsz = IMG_MEM;
+	make_elf(b, LINK_PHYS, LINK_VA, LINK_PHYS + 0x40, IMG_FILE, IMG_MEM);
 	memset(b + off, 0x90, 0x40);
 	w32(b + off + 0x100, 0x81000800u);            /* 64-bit pointer to LINK_VA + 0x800 */
 	w32(b + off + 0x104, 0xffffffffu);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "vm/kernel_image.h"
+#include "test_elf.h"
 #include "test_machine.h"  /* fake_ram_init */
 
 #define RAM_SIZE (8u << 20)
@@ -53,34 +54,6 @@ static void test_xz_roundtrip(void **state)
 	assert_int_equal(kernel_xz_decompress(comp, comp_len / 2, &out, &out_len, 1u << 20), -1);
 	comp[comp_len / 2] ^= 0xff;
 	assert_int_equal(kernel_xz_decompress(comp, comp_len, &out, &out_len, 1u << 20), -1);
-}
-
-/* A minimal vmlinux-like ELF: one PT_LOAD with file bytes and a BSS tail. */
-static size_t make_elf(uint8_t *buf, uint64_t paddr, uint64_t vaddr, uint64_t entry,
-		       uint64_t filesz, uint64_t memsz)
-{
-	Elf64_Ehdr *eh = (Elf64_Ehdr *)buf;
-	Elf64_Phdr *ph = (Elf64_Phdr *)(buf + sizeof(*eh));
-	size_t off = sizeof(*eh) + sizeof(*ph);
-
-	memset(buf, 0, off);
-	memcpy(eh->e_ident, ELFMAG, SELFMAG);
-	eh->e_ident[EI_CLASS] = ELFCLASS64;
-	eh->e_ident[EI_DATA] = ELFDATA2LSB;
-	eh->e_machine = EM_X86_64;
-	eh->e_entry = entry;
-	eh->e_phoff = sizeof(*eh);
-	eh->e_phentsize = sizeof(*ph);
-	eh->e_phnum = 1;
-	ph->p_type = PT_LOAD;
-	ph->p_offset = off;
-	ph->p_paddr = paddr;
-	ph->p_vaddr = vaddr;
-	ph->p_filesz = filesz;
-	ph->p_memsz = memsz;
-	for (uint64_t i = 0; i < filesz; i++)
-		buf[off + i] = (uint8_t)(0xa0 + i);
-	return off + filesz;
 }
 
 static void test_elf_load(void **state)

@@ -34,9 +34,4 @@ else
 	result "bigmem-$vmm" FAIL "MemTotal=${kb:-?}kB, want 85..100% of ${want}kB"
 fi
 
-ref=/tmp/lab-cpu-flags-ivybridge
-if [ "$vmm" = qemu ]; then
-	fact cpu_flags >"$ref"
-else
-	cpuflags_vs_qemu "cpuflags-ivybridge-$vmm" "$ref" "${args[@]}"
-fi
+cpuflags_vs_qemu "$vmm" "cpuflags-ivybridge-$vmm" /tmp/lab-cpu-flags-ivybridge "${args[@]}"

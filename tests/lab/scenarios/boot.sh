@@ -50,9 +50,4 @@ if [ "$vmm" != qemu ]; then
 fi
 
 # Same command line, same lab host: boot:qemu leaves its flags for boot:skiff.
-ref=/tmp/lab-cpu-flags-qemu64
-if [ "$vmm" = qemu ]; then
-	fact cpu_flags >"$ref"
-else
-	cpuflags_vs_qemu "cpuflags-$vmm" "$ref" "${args[@]}"
-fi
+cpuflags_vs_qemu "$vmm" "cpuflags-$vmm" /tmp/lab-cpu-flags-qemu64 "${args[@]}"

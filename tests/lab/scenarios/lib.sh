@@ -251,12 +251,16 @@ seen() { grep -q -- "$1" "$L2_LOG" 2>/dev/null; }
 flags_minus() { awk -v a="$1" -v b="$2" 'BEGIN { n = split(b, w, " "); for (i = 1; i <= n; i++) in_b[w[i]] = 1
 	n = split(a, w, " "); for (i = 1; i <= n; i++) if (!(w[i] in in_b)) printf "%s%s", s++ ? " " : "", w[i] }'; }
 
-# cpuflags_vs_qemu TEST REF VMM-ARGS...: compare the CPU flags the guest of the last l2_run
-# listed (L2-FACT cpu_flags) with QEMU's for the same arguments. REF caches QEMU's list in this
-# lab host (a scenario's QEMU run may write it first); without it QEMU boots here to get it.
+# cpuflags_vs_qemu VMM TEST REF VMM-ARGS...: after a QEMU run, keep the CPU flags its guest
+# listed (L2-FACT cpu_flags) in REF; after a skiff run, compare its guest's with them (REF from
+# this lab host's QEMU run of the same arguments, or QEMU boots here to get them).
 cpuflags_vs_qemu() {
-	local t=$1 ref=$2 flags want only_skiff only_qemu
-	shift 2
+	local vmm=$1 t=$2 ref=$3 flags want only_skiff only_qemu
+	shift 3
+	if [ "$vmm" = qemu ]; then
+		fact cpu_flags >"$ref"
+		return 0
+	fi
 	flags=$(fact cpu_flags | tr -d '\r')
 	if [ ! -s "$ref" ]; then
 		l2_run "$t-ref-qemu" qemu "$@"
