@@ -100,12 +100,13 @@ static int cmdline_has(const char *cl, const char *word)
  * base within KASLR_VIRT_LIMIT (applied through the build's relocation table), and
  * LOADFLAG_KASLR so the kernel also randomises its memory regions. Without this, skiff's
  * decompressor-less boot would put every guest kernel at its link address, unlike QEMU's.
- * start/end: the image as linked; limit: first byte it must stay below. */
+ * start/end: the image as linked; limit: first byte it must stay below; *r: the relocation
+ * table when a virtual offset was chosen. */
 static void boot_kaslr(const struct boot_linux_params *p, const uint8_t *k, uint64_t start,
-		       uint64_t end, uint64_t limit, struct boot_linux_entry *e)
+		       uint64_t end, uint64_t limit, struct boot_linux_entry *e,
+		       struct kernel_relocs *r)
 {
 	uint64_t align = rd32(k + HDR_KERNEL_ALIGNMENT), size = end - start, init_size;
-	struct kernel_relocs r;
 
 	e->kernel_phys = start;
 	e->kaslr_delta = 0;
@@ -121,7 +122,7 @@ static void boot_kaslr(const struct boot_linux_params *p, const uint8_t *k, uint
 	size = (size + align - 1) & ~(align - 1);
 	if (start % align == 0 && limit >= start + size)
 		e->kernel_phys = start + p->kaslr_rand[0] % ((limit - start - size) / align + 1) * align;
-	if (kernel_relocs_find(p->vmlinux, p->vmlinux_size, &r) == 0 && KASLR_VIRT_LIMIT > start + size)
+	if (kernel_relocs_find(p->vmlinux, p->vmlinux_size, r) == 0 && KASLR_VIRT_LIMIT > start + size)
 		e->kaslr_delta = p->kaslr_rand[1] % ((KASLR_VIRT_LIMIT - start - size) / align + 1) * align;
 	else
 		debug_report("kernel: no relocation table: physical KASLR only");
@@ -220,20 +221,19 @@ int boot_linux_load(const struct guest_mem *mem, const struct boot_linux_params 
 	entry->rip = LAYOUT_HIMEM + 0x200;             /* 64-bit entry: startup_64 */
 	if (p->vmlinux) {
 		uint64_t start, end, rip, shift;
+		struct kernel_relocs r;
 
 		/* The already-decompressed kernel goes where it is linked to run, or to a random
 		 * slot below where the initrd will go (boot_kaslr). */
 		if (kernel_elf_load(mem, p->vmlinux, p->vmlinux_size, 0, &rip, &start, &end, 1) == 0 &&
 		    end <= p->low_ram_end && start >= LAYOUT_HIMEM) {
-			boot_kaslr(p, k, start, end, boot_initrd_floor(k, p, version), entry);
+			boot_kaslr(p, k, start, end, boot_initrd_floor(k, p, version), entry, &r);
 			shift = entry->kernel_phys - start;
 			if (kernel_elf_load(mem, p->vmlinux, p->vmlinux_size, shift, &rip, &start, &end,
 					    0) == 0) {
-				struct kernel_relocs r;
 				if (entry->kaslr_delta &&
-				    (kernel_relocs_find(p->vmlinux, p->vmlinux_size, &r) < 0 ||
-				     kernel_relocate(mem, &r, entry->kernel_phys, START_KERNEL_MAP + start,
-						     end - start, entry->kaslr_delta) < 0)) {
+				    kernel_relocate(mem, &r, entry->kernel_phys, START_KERNEL_MAP + start,
+						    end - start, entry->kaslr_delta) < 0) {
 					debug_report("kernel: relocation table out of bounds: no virtual KASLR");
 					entry->kaslr_delta = 0;
 				}
