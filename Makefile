@@ -9,7 +9,7 @@ SLIRP_LIBS   := -lslirp
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 $(WARN) -D_GNU_SOURCE -Isrc -I$(BUILD)/gen $(SLIRP_CFLAGS) -MMD -MP
-LDLIBS  := -lpthread $(SLIRP_LIBS) -llzma -lz
+LDLIBS  := -lpthread $(SLIRP_LIBS) -llzma -lz -lisal
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 

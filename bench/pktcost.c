@@ -62,6 +62,10 @@ static ssize_t be_receive(struct net_client *nc, const struct iovec *iov, int io
 }
 
 static const struct net_client_ops be_ops = { .type = "pktcost", .receive = be_receive };
+/* The same as a TCP/IP-stack backend (libslirp), whose frames the NIC need not verify. */
+static const struct net_client_ops be_stack_ops = {
+	.type = "pktcost-stack", .receive = be_receive, .sends_valid_csums = true,
+};
 
 static void wr(uint32_t off, uint32_t v)
 {
@@ -136,7 +140,7 @@ static void desc_put(uint32_t ring, unsigned i, uint64_t addr_or_ctx, uint32_t l
 
 /* Linux's e1000_open(), shortened: rings, TCTL, RCTL (2048-byte buffers, broadcast), RX
  * checksum offload, IMS. */
-static int nic_up(bool vnet)
+static int nic_up(bool vnet, bool stack)
 {
 	struct nic_config cfg = { .model = "e1000", .slot = -1, .has_mac = true };
 
@@ -151,7 +155,7 @@ static int nic_up(bool vnet)
 	bus_init(&mmio, "mmio");
 	if (pci_bus_init(&pbus, &pio, &mmio, &mem, irq_cb, NULL, MMIO_BASE, 0xD0000000u, 0xC000, 0xD000))
 		return -1;
-	be_nc = net_client_new(&be_ops, "pktcost", NULL);
+	be_nc = net_client_new(stack ? &be_stack_ops : &be_ops, "pktcost", NULL);
 	be_nc->has_vnet_hdr = vnet;
 	dev = e1000_create(&pbus, &cfg, be_nc);
 	if (!dev)
@@ -268,20 +272,23 @@ static void rx_run(unsigned n)
 struct scenario {
 	const char *name, *what;
 	bool vnet, rx;
+	bool stack;                      /* the backend is a TCP/IP stack (libslirp) */
 	unsigned frames_per_packet;      /* frames the backend sees per packet (TX) */
 	void (*prepare)(void);
 	void (*run)(unsigned n);
 };
 
 static const struct scenario scenarios[] = {
-	{ "tx-1514-csum", "TX 1514-byte TCP frame, checksum offload", false, false, 1,
+	{ "tx-1514-csum", "TX 1514-byte TCP frame, checksum offload", false, false, false, 1,
 	  tx_csum_prepare, tx_csum_run },
-	{ "tx-tso-64k", "TX 64 KiB TSO packet, segmented in skiff (44 frames)", false, false,
+	{ "tx-tso-64k", "TX 64 KiB TSO packet, segmented in skiff (44 frames)", false, false, false,
 	  TSO_PAY / MSS, tx_tso_prepare, tx_tso_run },
 	{ "tx-tso-64k-vnet", "TX 64 KiB TSO packet, one GSO frame to a vnet-header backend", true,
-	  false, 1, tx_tso_prepare, tx_tso_run },
-	{ "rx-1514-csum", "RX 1514-byte TCP frame, checksum verified", false, true, 0,
+	  false, false, 1, tx_tso_prepare, tx_tso_run },
+	{ "rx-1514-csum", "RX 1514-byte TCP frame, checksum verified", false, true, false, 0,
 	  rx_prepare, rx_run },
+	{ "rx-1514-stack", "RX 1514-byte TCP frame from libslirp (checksum trusted)", false, true,
+	  true, 0, rx_prepare, rx_run },
 };
 
 /* callgrind counts from here (bench/insn.sh: --toggle-collect=pktcost_measured). */
@@ -309,7 +316,7 @@ int main(int argc, char **argv)
 			printf("%-16s %s\n", scenarios[i].name, scenarios[i].what);
 		return argc > 1 ? 2 : 0;
 	}
-	if (n == 0 || n > 10000000 || nic_up(sc->vnet) < 0) {
+	if (n == 0 || n > 10000000 || nic_up(sc->vnet, sc->stack) < 0) {
 		fprintf(stderr, "pktcost: cannot set up (packets: 1..10000000)\n");
 		return 2;
 	}

@@ -3,7 +3,7 @@
 # Cheap when everything is there already (one dpkg-query), so make calls it every time.
 set -eu
 
-build_pkgs="gcc make libc6-dev libcmocka-dev libslirp-dev liblzma-dev zlib1g-dev acpica-tools clang libclang-rt-14-dev"
+build_pkgs="gcc make libc6-dev libcmocka-dev libslirp-dev liblzma-dev zlib1g-dev libisal-dev acpica-tools clang libclang-rt-14-dev"
 bench_pkgs="valgrind"
 lab_pkgs="qemu-system-x86 qemu-utils seabios busybox-static cpio kmod iperf3 ethtool iproute2 tcpdump socat curl xz-utils bridge-utils"
 

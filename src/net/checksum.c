@@ -1,11 +1,14 @@
 /* Internet checksum and Ethernet FCS. The NICs run these over every byte of every frame
  * (e1000 RX checksum offload and FCS, TX checksum offload, TSO), so they work on 8 bytes at a
  * time: a ones-complement sum is byte-order independent (RFC 1071 2(B)), so sum native 64-bit
- * words with their carries, fold, and swap once. The FCS is zlib's CRC-32 (same polynomial,
- * reflection and final complement as IEEE 802.3). */
+ * words with their carries, fold, and swap once. The FCS is ISA-L's reflected CRC-32
+ * (crc32_gzip_refl: IEEE 802.3's polynomial, reflection and final complement), which folds 64
+ * bytes at a time with carry-less multiplies: about 0.2 instructions per byte against zlib's
+ * 4 (make bench-insn); zlib's stays for comparisons (eth_fcs_zlib). */
 #include "net/checksum.h"
 
 #include <string.h>
+#include <isa-l/crc.h>
 #include <zlib.h>
 
 static inline uint16_t csum_native_to_be(uint64_t acc)
@@ -86,6 +89,11 @@ void csum_complete(uint8_t *f, size_t len, size_t start, size_t offset)
 }
 
 uint32_t eth_fcs(const uint8_t *p, size_t len)
+{
+	return len ? crc32_gzip_refl(0, p, len) : 0;
+}
+
+uint32_t eth_fcs_zlib(const uint8_t *p, size_t len)
 {
 	uLong c = crc32(0L, Z_NULL, 0);
 	/* zlib takes uInt lengths; frames are far below 4 GiB, but stay exact anyway. */

@@ -17,5 +17,7 @@ uint16_t csum_fold(uint32_t sum);
 void csum_complete(uint8_t *f, size_t len, size_t start, size_t offset);
 /* IEEE 802.3 frame check sequence over p[0..len) (the CRC-32 that follows the frame, LE). */
 uint32_t eth_fcs(const uint8_t *p, size_t len);
+/* The same with zlib's table-driven CRC-32 (SKIFF_RX_CSUM_FAST=off compares). */
+uint32_t eth_fcs_zlib(const uint8_t *p, size_t len);
 
 #endif

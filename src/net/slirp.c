@@ -1300,6 +1300,7 @@ static const struct net_client_ops slirp_nc_ops = {
 	.type = "user",
 	.takes_tso_frames = true,  /* libslirp's ip_input/tcp_input take any IPv4 length */
 	.answers_inline = true,
+	.sends_valid_csums = true,  /* tcp_output, udp_output, icmp_reflect all checksum */
 	.receive = slirp_nc_receive,
 	.cleanup = slirp_nc_cleanup,
 };

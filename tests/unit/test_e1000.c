@@ -11,6 +11,7 @@
 #include "hw/e1000.h"
 #include "hw/e1000_regs.h"
 #include "hw/pci.h"
+#include "net/checksum.h"
 #include "net/net.h"
 #include "util/event_loop.h"
 #include "vm/guest_mem.h"
@@ -1103,6 +1104,39 @@ static void test_rx_basic(void **state)
 	assert_int_equal(rx_err(5), 0);
 }
 
+/* A backend whose frames come from its own TCP/IP stack (libslirp, net.h sends_valid_csums) is
+ * trusted: TCPCS without a verification pass (a frame with a wrong sum shows no TCPE); the
+ * FCS after the frame is still the frame's CRC-32. */
+static const struct net_client_ops be_trusted_ops = {
+	.type = "test-stack", .receive = be_receive, .sends_valid_csums = true,
+};
+
+static void test_rx_trusted_backend(void **state)
+{
+	nic_open(0);
+	wr(E1000_RXCSUM, E1000_RXCSUM_TUOFL | E1000_RXCSUM_IPOFL);
+	uint8_t f[200];
+	size_t len = build_ipv4(f, 100, 6, our_mac);
+	fill_ip_csum(f + 14);
+	fill_l4_csum(f + 14);
+	f[60] ^= 0xFF;
+	inject(f, len);
+	assert_int_equal(rx_err(0), E1000_RXD_ERR_TCPE);   /* an ordinary backend: verified */
+	be_nc->ops = &be_trusted_ops;
+	inject(f, len);
+	assert_int_equal(rx_sta(1) & (E1000_RXD_STAT_TCPCS | E1000_RXD_STAT_IPCS),
+			 E1000_RXD_STAT_TCPCS | E1000_RXD_STAT_IPCS);
+	assert_int_equal(rx_err(1), 0);
+	assert_int_equal(rx_len(1), len + 4);
+	uint32_t fcs = eth_fcs_zlib(f, len);
+	const uint8_t *t = rx_data(1) + len;
+	assert_int_equal(t[0] | t[1] << 8 | t[2] << 16 | (uint32_t)t[3] << 24, fcs);
+	f[15] ^= 0xFF;                                    /* the IP header is still checked */
+	inject(f, len);
+	assert_int_equal(rx_err(2), E1000_RXD_ERR_IPE);
+	be_nc->ops = &be_ops;
+}
+
 static void test_rx_filters(void **state)
 {
 	nic_open(0);
@@ -1602,6 +1636,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tx_tso_vnet, setup_vnet, teardown),
 		T(test_tx_vlan_insert),
 		T(test_rx_basic),
+		T(test_rx_trusted_backend),
 		T(test_rx_filters),
 		T(test_rx_vlan),
 		T(test_rx_multi_desc_and_sizes),
