@@ -9,6 +9,7 @@
 #include <lzma.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "vm/kernel_image.h"
 #include "test_elf.h"
@@ -93,6 +94,35 @@ static void test_elf_load(void **state)
 	assert_int_equal(entry, 0x100010);
 }
 
+/* Guest RAM the loader leaves out is never read either: untouched pages stay unmapped (a read
+ * would map the huge zero page, which the guest's first write then replaces under a running
+ * vCPU). */
+static void test_elf_load_untouched_ram(void **state)
+{
+	const size_t size = 4u << 20;
+	uint8_t *fresh = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct guest_mem m;
+	static uint8_t big[4 * 4096 + 256];
+	uint64_t entry, start, end;
+	unsigned char res[4];
+	(void)state;
+
+	assert_true(fresh != MAP_FAILED);
+	fake_ram_init(&m, fresh, size);
+	memset(big, 0, sizeof(big));
+	size_t len = make_elf(big, 0x200000, 0xffffffff81000000ull, 0x200000, 4 * 4096, 4 * 4096);
+	memset(big + len - 4 * 4096, 0, 4 * 4096);
+	big[len - 4 * 4096 + 5] = 0x42;                /* only the first block has data */
+	assert_int_equal(kernel_elf_load(&m, big, len, 0, &entry, &start, &end, 0), 0);
+	assert_int_equal(mincore(fresh + 0x200000, 4 * 4096, res), 0);
+	assert_int_equal(res[0] & 1, 1);
+	assert_int_equal(res[1] & 1, 0);
+	assert_int_equal(res[2] & 1, 0);
+	assert_int_equal(res[3] & 1, 0);
+	assert_int_equal(fresh[0x200000 + 5], 0x42);
+	munmap(fresh, size);
+}
+
 static void test_elf_rejects(void **state)
 {
 	uint8_t elf[4096];
@@ -155,6 +185,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_xz_roundtrip),
 		cmocka_unit_test_setup_teardown(test_elf_load, setup, teardown),
+		cmocka_unit_test(test_elf_load_untouched_ram),
 		cmocka_unit_test_setup_teardown(test_elf_rejects, setup, teardown),
 		cmocka_unit_test(test_vmlinux_get_fallbacks),
 	};
