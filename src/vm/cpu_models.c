@@ -25,8 +25,9 @@ static const struct cpu_model models[] = {
 		.family = 15, .model = 107, .stepping = 1,
 		.level = 0xd, .xlevel = 0x8000000a,
 		.f1_edx = PPRO_EDX | F1_EDX_PSE36 | F1_EDX_CLFLUSH,
-		/* No TSC-deadline timer, no ARAT: QEMU's qemu64 has neither (its guests program
-		 * the LAPIC timer in one-shot mode); the lab's cpuflags test compares the lists. */
+		/* No TSC-deadline timer: QEMU's qemu64 has none (its guests program the LAPIC
+		 * timer in one-shot mode); ARAT every model gets (cpuid.c says why). The lab's
+		 * cpuflags test compares the lists. */
 		.f1_ecx = F1_ECX_SSE3 | F1_ECX_CX16 | F1_ECX_X2APIC,
 		.e1_edx = E1_EDX_SYSCALL | E1_EDX_NX | E1_EDX_LM,
 		.e1_ecx = E1_ECX_LAHF_LM,
@@ -74,7 +75,7 @@ static const struct cpu_model models[] = {
 		.level = 11, .xlevel = 0x80000008,
 		.f1_edx = PPRO_EDX | F1_EDX_VME | F1_EDX_PSE36 | F1_EDX_CLFLUSH,
 		.f1_ecx = F1_ECX_SSE3 | F1_ECX_SSSE3 | F1_ECX_CX16 | F1_ECX_SSE41 |
-			  F1_ECX_SSE42 | F1_ECX_X2APIC | F1_ECX_POPCNT,   /* as QEMU: no TSC-deadline, ARAT */
+			  F1_ECX_SSE42 | F1_ECX_X2APIC | F1_ECX_POPCNT,   /* as QEMU: no TSC-deadline */
 		.e1_edx = E1_EDX_SYSCALL | E1_EDX_NX | E1_EDX_RDTSCP | E1_EDX_LM,
 		.e1_ecx = E1_ECX_LAHF_LM,
 		.brand = "Intel Core i7 9xx (Nehalem Class Core i7)",

@@ -323,7 +323,13 @@ int cpuid_apply_model(struct cpuid_table *t, const struct cpu_model *m,
 	if (m->level >= 6) {
 		e = cpuid_get(t, 6, 0, false);
 		if (e) {
-			e->eax = m->f6_eax;   /* ARAT is emulated by KVM's LAPIC */
+			/* ARAT for every model (-arat still removes it): KVM's LAPIC timer is a host
+			 * timer that never stops. Without it Linux marks the LAPIC timer C3STOP and
+			 * wants a broadcast timer for one-shot mode; skiff's machine has none (no HPET,
+			 * no PIT under hardware-reduced ACPI), so the guest kept a periodic tick: no
+			 * high-resolution timers, no tickless idle (an idle guest halted 257 times a
+			 * second, QEMU's 14). QEMU's qemu64 lacks ARAT because its HPET broadcasts. */
+			e->eax = m->f6_eax | F6_EAX_ARAT;
 			e->ebx = e->ecx = e->edx = 0;
 		}
 	}

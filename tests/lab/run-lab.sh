@@ -87,6 +87,7 @@ done >"$ov/lab/plan"
 {
 	echo "export LAB_L2_TIMEOUT=${LAB_L2_TIMEOUT:-60}"
 	echo "export LAB_VERBOSE=${LAB_VERBOSE:-0}"
+	echo "export LAB_TF_TRACE=${LAB_TF_TRACE:-0}"
 	while IFS='=' read -r k v; do
 		[[ $k == LAB_X_* ]] && printf 'export %s=%q\n' "$k" "$v"
 	done < <(env)

@@ -274,7 +274,13 @@ cpuflags_vs_qemu() {
 	else
 		only_skiff=$(flags_minus "$flags" "$want")
 		only_qemu=$(flags_minus "$want" "$flags")
-		result "$t" FAIL "only under skiff: ${only_skiff:-none}; only under QEMU: ${only_qemu:-none}"
+		# skiff adds ARAT to every model: its machine has no HPET to broadcast the tick from,
+		# so without it the guest's LAPIC timer stays periodic (src/vm/cpuid.c).
+		if [ -z "$only_qemu" ] && [ "$(echo $only_skiff)" = arat ]; then
+			result "$t" PASS "the guest's $(wc -w <<<"$want") CPU flags are QEMU's, plus arat (no HPET here)"
+		else
+			result "$t" FAIL "only under skiff: ${only_skiff:-none}; only under QEMU: ${only_qemu:-none}"
+		fi
 	fi
 }
 

@@ -1,7 +1,10 @@
 #!/bin/bash
 # reboot VMM: with -no-reboot, a guest reboot makes the VMM exit; without it the guest boots
 # again (its init reboots every time, so the run ends at its time limit after two boots).
-# Tests: noreboot-VMM, reboot-VMM.
+# Then a guest that reboots by triple fault (Linux's reboot=t): the VMM reports it and, with the
+# lab's trace on (LAB_TF_TRACE=1, make lab-check), L1 KVM's snapshot holds its shutdown exit,
+# which shows that the catcher for the open triple-fault problem works (l1/init).
+# Tests: noreboot-VMM, reboot-VMM, triplefault-VMM.
 # shellcheck source=tests/lab/scenarios/lib.sh
 . "$(dirname "$0")/lib.sh"
 vmm=${1:-qemu}
@@ -23,4 +26,19 @@ if [ "${boots:-0}" -ge 2 ]; then
 	result "reboot-$vmm" PASS "guest booted $boots times (reboot restarts it)"
 else
 	result "reboot-$vmm" FAIL "guest booted ${boots:-0} time(s) in ${LAB_REBOOT_TIMEOUT:-45}s: $(why)"
+fi
+
+l2_run "triplefault-$vmm" "$vmm" -enable-kvm -m 256M -smp 1 -kernel "$LAB_KERNEL" -initrd "$LAB_INITRD" \
+	-append "$L2_APPEND reboot=t lab.action=reboot" -nographic -no-reboot
+snap=/sys/kernel/tracing/snapshot
+if ! seen L2-REBOOT; then
+	result "triplefault-$vmm" FAIL "guest never rebooted: $(why)"
+elif [ "$vmm" = skiff ] && ! grep -q 'triple fault' "$L2_LOG"; then
+	result "triplefault-$vmm" FAIL "no triple fault reported: $(why)"
+elif [ "${LAB_TF_TRACE:-0}" != 1 ]; then
+	result "triplefault-$vmm" PASS "reported (the lab's trace is off: LAB_TF_TRACE=0)"
+elif grep -q 'reason shutdown' "$snap" 2>/dev/null || grep -v '^#' "$snap" 2>/dev/null | grep -q .; then
+	result "triplefault-$vmm" PASS "reported; L1 KVM's trace snapshot: $(grep -v '^#' "$snap" | grep -c .) events, last: $(grep -v '^#' "$snap" | grep 'kvm_exit' | tail -n 1 | sed 's/.*kvm_exit: //')"
+else
+	result "triplefault-$vmm" FAIL "the lab's trace took no snapshot at the shutdown exit"
 fi
