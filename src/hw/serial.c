@@ -1,15 +1,25 @@
 /* 16550A UART, register semantics per the National Semiconductor PC16550D
  * datasheet; THRE interrupt rules as Linux's 8250 driver probes them
  * (vmm.md §4). Transmission is instantaneous: THR goes straight to the
- * chardev, so LSR always shows THRE|TEMT. */
+ * chardev, so LSR always shows THRE|TEMT.
+ *
+ * THR writes are coalesced (KVM queues them without an exit; they are replayed in order before
+ * the next exit, and every UART read is one, or when the event loop wakes): a console write
+ * (printk) reads LSR before each byte, so it costs one exit per byte instead of two, and an
+ * interrupt-driven write fills the FIFO with no exit at all. Its THRE interrupt comes when the
+ * bytes are replayed, so while the transmit interrupt is enabled and bytes keep coming a timer
+ * replays them every SERIAL_TX_POLL_NS even if nothing else exits. Measured in the lab: a
+ * third of the port I/O exits of a guest printing its iperf3 reports. */
 #include "hw/serial.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/event_loop.h"
 #include "util/log.h"
 
 #define UART_FIFO_SIZE 16
+#define SERIAL_TX_POLL_NS 1000000ull   /* 1 ms: 16 bytes a millisecond at the least */
 
 /* Register offsets */
 #define UART_RBR 0  /* read, DLAB=0 */
@@ -69,7 +79,29 @@ struct serial {
 	bool thr_ipending;
 	uint8_t fifo[UART_FIFO_SIZE];
 	unsigned fifo_head, fifo_count;
+
+	struct el_timer *tx_poll;  /* with coalesced THR writes only */
+	unsigned tx_bytes, tx_bytes_armed;
 };
+
+/* The guest may have queued THR bytes that nothing replays yet: look in a moment. */
+static void serial_tx_kick(struct serial *s)
+{
+	if (!s->tx_poll || !(s->ier & IER_THRI) || el_timer_pending(s->tx_poll))
+		return;
+	s->tx_bytes_armed = s->tx_bytes;
+	el_timer_mod(s->tx_poll, el_now_ns() + SERIAL_TX_POLL_NS);
+}
+
+static void serial_tx_poll(void *opaque)
+{
+	struct serial *s = opaque;
+
+	bus_flush_coalesced(s->pio);
+	/* Bytes came since the timer was armed: the guest is still sending. */
+	if (s->tx_bytes != s->tx_bytes_armed)
+		serial_tx_kick(s);
+}
 
 static uint8_t serial_iir(const struct serial *s)
 {
@@ -148,6 +180,8 @@ static void serial_write_reg(struct serial *s, unsigned off, uint8_t v)
 			chardev_write(s->chr, &v, 1);
 		/* Sent at once: THR is empty again and may interrupt. */
 		s->thr_ipending = true;
+		s->tx_bytes++;
+		serial_tx_kick(s);
 		break;
 	case UART_IER:
 		if (s->lcr & LCR_DLAB) {
@@ -159,6 +193,7 @@ static void serial_write_reg(struct serial *s, unsigned off, uint8_t v)
 		if (!(v & IER_THRI))
 			s->thr_ipending = false;
 		s->ier = v & 0x0f;
+		serial_tx_kick(s);
 		break;
 	case UART_FCR:
 		if (v & FCR_CLEAR_RX) {
@@ -294,6 +329,11 @@ struct serial *serial_create(struct bus *pio, uint16_t base, struct chardev *chr
 	}
 	if (chr)
 		chardev_set_frontend(chr, serial_can_receive, serial_receive, s);
+	if (pio && pio->coalesce) {
+		s->tx_poll = el_timer_new(serial_tx_poll, s);
+		if (s->tx_poll)
+			bus_set_coalesced(pio, base + UART_THR, 1, true);
+	}
 	return s;
 }
 
@@ -301,6 +341,10 @@ void serial_destroy(struct serial *s)
 {
 	if (!s)
 		return;
+	if (s->tx_poll) {
+		bus_set_coalesced(s->pio, s->base + UART_THR, 1, false);
+		el_timer_free(s->tx_poll);
+	}
 	if (s->pio)
 		bus_unregister(s->pio, s->base, s);
 	free(s);
