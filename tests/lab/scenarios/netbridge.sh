@@ -44,6 +44,7 @@ if has bridge; then
 	a=bridge-vm1-skiff b=bridge-vm2-skiff
 	L2_TIMEOUT=$((LAB_L2_TIMEOUT * 5 / 2)) l2_bg $a skiff "${base[@]}" -append "$L2_APPEND lab.action=static,peer,sleep:150 lab.peer_secs=100 lab.ip=192.168.11.2/24 lab.peer=192.168.11.33" \
 		-netdev tap,id=tap1,ifname=tap1,script=no,downscript=no,vhost=off -device e1000,id=e0,netdev=tap1,mac=52:55:00:d1:55:02
+	l2_wait $a 'L2-STATIC-UP|L2-STATIC FAIL' $((LAB_L2_TIMEOUT * 2))   # not both probing at once (vmpair)
 	L2_TIMEOUT=$((LAB_L2_TIMEOUT * 5 / 2)) l2_bg $b skiff "${base[@]}" -append "$L2_APPEND lab.action=static,peer,sleep:150 lab.peer_secs=100 lab.ip=192.168.11.1/24 lab.peer=192.168.11.2,192.168.11.33" \
 		-netdev tap,id=tap0,ifname=tap0,script=no,downscript=no,vhost=off -device e1000,id=e0,netdev=tap0,mac=52:55:00:d1:55:01
 	hostping=""
@@ -118,6 +119,10 @@ vmpair() {
 	if ! eval "$READY_A"; then
 		echo "[$name] A's socket never appeared ($READY_A)"
 	fi
+	# B starts once A's NIC is up: two skiff guests probing their e1000 at the same moment is
+	# what triple-faults skiff guests in this lab (open problem, bench/README.md: "Triple
+	# faults"); this part tests the backend. pairstress and the bench still start both at once.
+	l2_wait "$ta" 'L2-STATIC-UP|L2-STATIC FAIL' $((LAB_L2_TIMEOUT * 2))
 	L2_TIMEOUT=$((LAB_L2_TIMEOUT * 5 / 2)) l2_bg "$tb" "$vb" "${base[@]}" -append "$L2_APPEND lab.action=$acts_b lab.ip=10.9.0.2/24 lab.peer=10.9.0.1 lab.peer_secs=100 lab.iperf3_server=10.9.0.1 lab.iperf3_secs=3" \
 		-netdev "$nb" -device e1000,netdev=n0,mac=52:54:00:aa:00:02
 	l2_wait "$ta" 'L2-STATIC-UP|L2-STATIC FAIL' $((LAB_L2_TIMEOUT * 2))
