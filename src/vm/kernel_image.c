@@ -117,10 +117,10 @@ static void kernel_copy_segment(uint8_t *dst, const uint8_t *src, size_t n)
 			memcpy(dst + off, src + off, k);
 			continue;
 		}
-		for (uintptr_t a = (uintptr_t)dst + off; res && a < (uintptr_t)dst + off + k;
-		     a = (a & ~(uintptr_t)(pg - 1)) + pg)
-			if (res[(a - base) / pg] & 1)
-				untouched = false;
+		/* The pages this block overlaps: all never touched, or read it. */
+		for (size_t i = ((uintptr_t)dst + off - base) / pg;
+		     untouched && i <= ((uintptr_t)dst + off + k - 1 - base) / pg; i++)
+			untouched = !(res[i] & 1);
 		if (!untouched && !kernel_zero(dst + off, k))
 			memcpy(dst + off, src + off, k);
 	}
