@@ -3,13 +3,15 @@
 # -netdev stream over a unix socket, 4 s of iperf3) N times per spec, interleaved. The lab host
 # kernel has died in exactly this step of the bench (stack guard page hit in a "CPU 0/KVM"
 # thread, twice with skiff pairs); this repeats it to see how often, and under which of skiff's
-# comparison switches. One line per pair: LAB-PAIRSTRESS <spec> <i> mbit=... rc=A/B. A lab host
+# comparison switches. One line per pair: LAB-PAIRSTRESS <spec> <i> mbit=... rc=A/B shutdown=...
+# (LAB_TF_TRACE=1: a guest's shutdown exit in that pair, either VMM, with LAB-TF lines). A lab host
 # that dies ends the run (run-lab.sh reports it hung; the last line says which pair).
 # shellcheck source=tests/lab/scenarios/lib.sh
 . "$(dirname "$0")/lib.sh"
 n=${1:-5}
 shift || true
 [ $# -gt 0 ] || set -- skiff
+snap=/sys/kernel/tracing/snapshot
 base=(-enable-kvm -kernel "$LAB_KERNEL" -initrd "$LAB_INITRD" -nographic -m 256M -smp 1)
 for ((i = 1; i <= n; i++)); do
 	for spec in "$@"; do
@@ -28,7 +30,14 @@ for ((i = 1; i <= n; i++)); do
 		l2_stop "$ta"
 		l2_join "$ta"
 		m=$(sed -n 's/^L2-IPERF3 mbit=\([0-9.]*\).*/\1/p' "/tmp/l2-$tb.log" | head -n1)
-		echo "LAB-PAIRSTRESS $spec $i mbit=${m:-FAIL} rc=$L2_RC/$rcb"
+		# A guest shutdown (triple fault) under either VMM, from the lab's trace (l1/init).
+		tf=none
+		if [ "${LAB_TF_TRACE:-0}" = 1 ] && n=$(grep -vc '^#' "$snap" 2>/dev/null) && [ "$n" -gt 0 ]; then
+			tf=$(grep 'reason shutdown' "$snap" | tail -n 1 | sed 's/.*kvm_exit: //; s/ info1 .* intr_info / intr_info /')
+			grep -v '^#' "$snap" | tail -n 40 | sed "s/^/LAB-TF pairstress-$vmm-$i /"
+			echo 2 >"$snap"
+		fi
+		echo "LAB-PAIRSTRESS $spec $i mbit=${m:-FAIL} rc=$L2_RC/$rcb shutdown=${tf// /_}"
 		spec_env_clear
 	done
 done
