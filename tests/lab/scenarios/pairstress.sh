@@ -32,7 +32,7 @@ for ((i = 1; i <= n; i++)); do
 		m=$(sed -n 's/^L2-IPERF3 mbit=\([0-9.]*\).*/\1/p' "/tmp/l2-$tb.log" | head -n1)
 		# A guest shutdown (triple fault) under either VMM, from the lab's trace (l1/init).
 		tf=none
-		if [ "${LAB_TF_TRACE:-0}" = 1 ] && n=$(grep -vc '^#' "$snap" 2>/dev/null) && [ "$n" -gt 0 ]; then
+		if [ "${LAB_TF_TRACE:-0}" = 1 ] && ev=$(grep -vc '^#' "$snap" 2>/dev/null) && [ "$ev" -gt 0 ]; then
 			tf=$(grep 'reason shutdown' "$snap" | tail -n 1 | sed 's/.*kvm_exit: //; s/ info1 .* intr_info / intr_info /')
 			grep -v '^#' "$snap" | tail -n 40 | sed "s/^/LAB-TF pairstress-$vmm-$i /"
 			echo 2 >"$snap"
