@@ -98,13 +98,14 @@ rm -rf "$ov"
 cat "$LAB_OUT/l1-base.cpio" "$run/l1-overlay.cpio" >"$run/l1-initrd.cpio"
 
 # The lab host's emulator: bookworm-backports' QEMU 10 when fetch-outer-qemu.sh got it, else the
-# system's QEMU 7.2 (LAB_QEMU overrides, e.g. LAB_QEMU=qemu-system-x86_64).
+# system's QEMU 7.2 (LAB_QEMU overrides, e.g. LAB_QEMU=qemu-system-x86_64; it may carry options,
+# e.g. "... -accel tcg,thread=single"). LAB_L1_APPEND: more lab host kernel parameters.
 outer_default=qemu-system-x86_64
 [ ! -x "$LAB_CACHE/outer-qemu/qemu" ] || outer_default=$LAB_CACHE/outer-qemu/qemu
 read -r -a outer <<<"${LAB_QEMU:-$outer_default}"
 qemu=("${outer[@]}" -cpu max -m "$mem" -smp 2 -nic none -no-reboot -vga none
 	-kernel "$LAB_CACHE/kernel/bzImage" -initrd "$run/l1-initrd.cpio"
-	-append "console=ttyS0 quiet panic=1 mitigations=off")
+	-append "console=ttyS0 quiet panic=1 mitigations=off${LAB_L1_APPEND:+ $LAB_L1_APPEND}")
 ln -sf "$(realpath "$log")" "$LAB_OUT/lab-last.log"
 lab_log "lab host: $mem, $("${outer[@]}" --version | sed -n '1s/ (.*//p'), plan: ${plan[*]}; console log: $log"
 

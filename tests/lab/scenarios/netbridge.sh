@@ -119,9 +119,9 @@ vmpair() {
 	if ! eval "$READY_A"; then
 		echo "[$name] A's socket never appeared ($READY_A)"
 	fi
-	# B starts once A's NIC is up: two skiff guests probing their e1000 at the same moment is
-	# what triple-faults skiff guests in this lab (open problem, bench/README.md: "Triple
-	# faults"); this part tests the backend. pairstress and the bench still start both at once.
+	# B starts once A's NIC is up: two guests booting at the same moment, with either VMM, is
+	# when this lab's nested SVM triple-faults them (bench/README.md, session 8); this part
+	# tests the backend. pairstress still starts both at once.
 	l2_wait "$ta" 'L2-STATIC-UP|L2-STATIC FAIL' $((LAB_L2_TIMEOUT * 2))
 	L2_TIMEOUT=$((LAB_L2_TIMEOUT * 5 / 2)) l2_bg "$tb" "$vb" "${base[@]}" -append "$L2_APPEND lab.action=$acts_b lab.ip=10.9.0.2/24 lab.peer=10.9.0.1 lab.peer_secs=100 lab.iperf3_server=10.9.0.1 lab.iperf3_secs=3" \
 		-netdev "$nb" -device e1000,netdev=n0,mac=52:54:00:aa:00:02
