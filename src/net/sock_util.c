@@ -23,6 +23,10 @@
 #include "util/log.h"
 
 #define SOCKBE_READ_BATCH 64
+/* Stream receive buffer: records are parsed in place from reads of up to this many bytes,
+ * as QEMU reads its stream sockets (a 64 KiB burst of 1514-byte frames is one read(), not
+ * two per frame). It always has room for one whole record behind a partial one. */
+#define SOCKBE_RBUF_SIZE (2 * (4 + NET_MAX_FRAME))
 
 enum sockbe_kind { SB_NONE, SB_SERVER, SB_CLIENT, SB_FD, SB_DGRAM };
 
@@ -39,11 +43,12 @@ struct sockbe {
 	bool registered;
 	uint32_t events;
 	bool rx_paused;
-	/* stream receive state */
-	uint8_t hdr[4];
-	uint32_t hdr_got;
-	uint32_t flen, fgot;
-	uint8_t *fbuf;             /* NET_MAX_FRAME (+1 for datagram truncation) */
+	/* stream receive: bytes [rstart, rend) of rbuf are read and not yet delivered (whole
+	 * records while delivery is paused, then at most one partial record) */
+	uint8_t *rbuf;             /* SOCKBE_RBUF_SIZE */
+	size_t rstart, rend;
+	struct el_timer *rx_resume; /* delivers buffered records after back-pressure ends */
+	uint8_t *fbuf;             /* datagrams: NET_MAX_FRAME + 1 (to see truncation) */
 	/* stream transmit queue: bytes [tx_start, tx_end) of txbuf */
 	uint8_t *txbuf;
 	size_t tx_start, tx_end;
@@ -154,8 +159,10 @@ static void sockbe_close_fd(struct sockbe *s)
 	s->fd = -1;
 	s->connecting = false;
 	s->rx_paused = false;
-	s->hdr_got = s->flen = s->fgot = 0;
+	s->rstart = s->rend = 0;
 	s->tx_start = s->tx_end = 0;
+	if (s->rx_resume)
+		el_timer_del(s->rx_resume);
 }
 
 /* The stream peer went away (or never came). */
@@ -193,7 +200,7 @@ static void sockbe_connected(struct sockbe *s, int fd, const char *peer)
 
 	s->fd = fd;
 	s->connecting = false;
-	s->hdr_got = s->flen = s->fgot = 0;
+	s->rstart = s->rend = 0;
 	s->tx_start = s->tx_end = 0;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	sockbe_update_events(s);
@@ -224,51 +231,73 @@ static int sockbe_read_some(struct sockbe *s, void *dst, size_t want, size_t *go
 	return -1;
 }
 
-static void sockbe_stream_read(struct sockbe *s)
+/* Deliver the whole records buffered, until net core pushes back. false when the connection
+ * was dropped (an oversized record, or the peer went away while we delivered). */
+static bool sockbe_stream_deliver(struct sockbe *s)
 {
-	if (!s->fbuf)
-		s->fbuf = xmalloc(NET_MAX_FRAME + 1);
-	for (int i = 0; i < SOCKBE_READ_BATCH && s->fd >= 0 && !s->rx_paused; i++) {
-		size_t got;
-		int r;
+	while (!s->rx_paused && s->fd >= 0 && s->rend - s->rstart >= 4) {
+		const uint8_t *p = s->rbuf + s->rstart;
+		uint32_t len = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 
-		if (s->hdr_got < 4) {
-			r = sockbe_read_some(s, s->hdr + s->hdr_got, 4 - s->hdr_got, &got);
-			if (r <= 0)
-				return;
-			s->hdr_got += (uint32_t)got;
-			if (s->hdr_got < 4)
-				continue;
-			s->flen = (uint32_t)s->hdr[0] << 24 | (uint32_t)s->hdr[1] << 16 |
-				  (uint32_t)s->hdr[2] << 8 | s->hdr[3];
-			s->fgot = 0;
-			if (s->flen == 0) {
-				/* An empty record: nothing to deliver (QEMU skips it too). */
-				s->hdr_got = 0;
-				continue;
-			}
-			if (s->flen > NET_MAX_FRAME) {
-				warn_report("%s %s: oversized packet received (%u bytes, at most %d), "
-					    "connection terminated", s->nc->ops->type, s->nc->name,
-					    s->flen, NET_MAX_FRAME);
-				sockbe_disconnect(s, "oversized packet");
-				return;
-			}
+		if (len == 0) {
+			/* An empty record: nothing to deliver (QEMU skips it too). */
+			s->rstart += 4;
 			continue;
 		}
-		r = sockbe_read_some(s, s->fbuf + s->fgot, s->flen - s->fgot, &got);
-		if (r <= 0)
-			return;
-		s->fgot += (uint32_t)got;
-		if (s->fgot < s->flen)
-			continue;
-		s->hdr_got = 0;
-		if (net_send_buf(s->nc, s->fbuf, s->flen) == 0) {
+		if (len > NET_MAX_FRAME) {
+			warn_report("%s %s: oversized packet received (%u bytes, at most %d), "
+				    "connection terminated", s->nc->ops->type, s->nc->name, len,
+				    NET_MAX_FRAME);
+			sockbe_disconnect(s, "oversized packet");
+			return false;
+		}
+		if (s->rend - s->rstart < 4 + (size_t)len)
+			break;                  /* the rest of this record is still to come */
+		s->rstart += 4 + (size_t)len;
+		if (net_send_buf(s->nc, p + 4, len) == 0) {
 			/* Copied into net core's queue; wait for on_drained. */
 			s->rx_paused = true;
 			sockbe_update_events(s);
 		}
 	}
+	if (s->fd < 0)
+		return false;
+	if (s->rstart == s->rend)
+		s->rstart = s->rend = 0;
+	return true;
+}
+
+static void sockbe_stream_read(struct sockbe *s)
+{
+	if (!s->rbuf)
+		s->rbuf = xmalloc(SOCKBE_RBUF_SIZE);
+	if (!sockbe_stream_deliver(s))
+		return;
+	for (int i = 0; i < SOCKBE_READ_BATCH && s->fd >= 0 && !s->rx_paused; i++) {
+		size_t room, got;
+
+		/* Keep room for a whole record behind the partial one left over. */
+		if (s->rstart && SOCKBE_RBUF_SIZE - s->rend < 4 + NET_MAX_FRAME) {
+			memmove(s->rbuf, s->rbuf + s->rstart, s->rend - s->rstart);
+			s->rend -= s->rstart;
+			s->rstart = 0;
+		}
+		room = SOCKBE_RBUF_SIZE - s->rend;
+		if (sockbe_read_some(s, s->rbuf + s->rend, room, &got) <= 0)
+			return;
+		s->rend += got;
+		if (!sockbe_stream_deliver(s) || got < room)
+			return;                 /* drained the socket (epoll says when there is more) */
+	}
+}
+
+/* Back-pressure ended with records still buffered: epoll will not report them. */
+static void sockbe_rx_resume_cb(void *opaque)
+{
+	struct sockbe *s = opaque;
+
+	if (s->fd >= 0 && !s->rx_paused && !s->connecting && s->kind != SB_DGRAM)
+		sockbe_stream_read(s);
 }
 
 /* ---- stream transmit --------------------------------------------------- */
@@ -631,6 +660,11 @@ static void sockbe_on_drained(struct net_client *nc)
 		return;
 	s->rx_paused = false;
 	sockbe_update_events(s);
+	if (s->rend - s->rstart >= 4) {
+		if (!s->rx_resume)
+			s->rx_resume = el_timer_new(sockbe_rx_resume_cb, s);
+		el_timer_mod(s->rx_resume, 0);
+	}
 }
 
 static void sockbe_cleanup(struct net_client *nc)
@@ -648,7 +682,10 @@ static void sockbe_cleanup(struct net_client *nc)
 		unlink(s->unlink_path);
 	if (s->timer)
 		el_timer_free(s->timer);
+	if (s->rx_resume)
+		el_timer_free(s->rx_resume);
 	free(s->unlink_path);
+	free(s->rbuf);
 	free(s->fbuf);
 	free(s->txbuf);
 	free(s);
