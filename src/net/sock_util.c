@@ -53,6 +53,9 @@ struct sockbe {
 	uint8_t *txbuf;
 	size_t tx_start, tx_end;
 	bool tx_blocked;           /* receive() returned 0: flush net core when drained */
+	/* Records are queued and written together: at the end of the NIC's transmit batch
+	 * (ops->poll) or, from anywhere else, when the loop next runs (this timer). */
+	struct el_timer *tx_flush;
 	/* client */
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
@@ -163,6 +166,8 @@ static void sockbe_close_fd(struct sockbe *s)
 	s->tx_start = s->tx_end = 0;
 	if (s->rx_resume)
 		el_timer_del(s->rx_resume);
+	if (s->tx_flush)
+		el_timer_del(s->tx_flush);
 }
 
 /* The stream peer went away (or never came). */
@@ -364,47 +369,62 @@ static void sockbe_tx_append(struct sockbe *s, const struct iovec *iov, int iovc
 	}
 }
 
+/* Write what is queued and, once it is all out, let net core deliver what it held for us. */
+static void sockbe_tx_kick(struct sockbe *s)
+{
+	if (s->tx_flush)
+		el_timer_del(s->tx_flush);
+	if (s->fd < 0 || s->connecting || s->tx_end == s->tx_start)
+		return;
+	if (!sockbe_flush_tx(s))
+		return;
+	if (s->tx_blocked && s->tx_end == s->tx_start) {
+		s->tx_blocked = false;
+		net_client_flush(s->nc);
+	}
+}
+
+static void sockbe_tx_flush_cb(void *opaque)
+{
+	sockbe_tx_kick(opaque);
+}
+
+/* One record (length, frame) into the transmit queue. A TSO packet the NIC cut into 45
+ * frames is then one write to the socket and one wake-up of the peer, not 45 of each. */
 static ssize_t sockbe_stream_receive(struct sockbe *s, const struct iovec *iov, int iovcnt,
 				     size_t len)
 {
 	struct iovec v[iovcnt + 1];
 	uint8_t hdr[4] = { len >> 24, len >> 16, len >> 8, len };
-	size_t total = len + 4, queued = s->tx_end - s->tx_start, done = 0;
+	size_t total = len + 4, queued;
 
 	if (s->fd < 0 || s->connecting)
 		return (ssize_t)len;
-	v[0].iov_base = hdr;
-	v[0].iov_len = 4;
-	memcpy(v + 1, iov, sizeof(*iov) * (size_t)iovcnt);
-	if (queued) {
-		/* Keep order: behind what is waiting, if it fits. */
+	queued = s->tx_end - s->tx_start;
+	if (queued + total > SOCKBE_TXQ_LIMIT) {
+		/* Full: write what is queued now; still full = the peer is slow. */
+		sockbe_tx_kick(s);
+		if (s->fd < 0)
+			return (ssize_t)len;
+		queued = s->tx_end - s->tx_start;
 		if (queued + total > SOCKBE_TXQ_LIMIT) {
 			s->tx_blocked = true;
 			return 0;
 		}
-		if (s->tx_start + queued + total > SOCKBE_TXQ_LIMIT) {
-			memmove(s->txbuf, s->txbuf + s->tx_start, queued);
-			s->tx_start = 0;
-			s->tx_end = queued;
-		}
-		sockbe_tx_append(s, v, iovcnt + 1, 0);
-		sockbe_flush_tx(s);
-		return (ssize_t)len;
 	}
-	ssize_t r = sockbe_writev(s->fd, v, iovcnt + 1);
-	if (r < 0) {
-		if (errno != EAGAIN && errno != EWOULDBLOCK) {
-			sockbe_disconnect(s, strerror(errno));
-			return (ssize_t)len;
-		}
-		r = 0;
+	if (s->tx_start + queued + total > SOCKBE_TXQ_LIMIT) {
+		memmove(s->txbuf, s->txbuf + s->tx_start, queued);
+		s->tx_start = 0;
+		s->tx_end = queued;
 	}
-	done = (size_t)r;
-	if (done < total) {
-		/* A partial write: the rest waits for EPOLLOUT. */
-		sockbe_tx_append(s, v, iovcnt + 1, done);
-		sockbe_update_events(s);
-	}
+	v[0].iov_base = hdr;
+	v[0].iov_len = 4;
+	memcpy(v + 1, iov, sizeof(*iov) * (size_t)iovcnt);
+	sockbe_tx_append(s, v, iovcnt + 1, 0);
+	if (!s->tx_flush)
+		s->tx_flush = el_timer_new(sockbe_tx_flush_cb, s);
+	if (!el_timer_pending(s->tx_flush))
+		el_timer_mod(s->tx_flush, 0);
 	return (ssize_t)len;
 }
 
@@ -652,6 +672,15 @@ static ssize_t sockbe_receive(struct net_client *nc, const struct iovec *iov, in
 	return sockbe_stream_receive(s, iov, iovcnt, len);
 }
 
+/* The NIC ends a transmit batch (net.h ops->poll): what it sent goes out now, in one write. */
+static void sockbe_poll(struct net_client *nc)
+{
+	struct sockbe *s = nc->opaque;
+
+	if (s && s->kind != SB_DGRAM)
+		sockbe_tx_kick(s);
+}
+
 static void sockbe_on_drained(struct net_client *nc)
 {
 	struct sockbe *s = nc->opaque;
@@ -684,6 +713,8 @@ static void sockbe_cleanup(struct net_client *nc)
 		el_timer_free(s->timer);
 	if (s->rx_resume)
 		el_timer_free(s->rx_resume);
+	if (s->tx_flush)
+		el_timer_free(s->tx_flush);
 	free(s->unlink_path);
 	free(s->rbuf);
 	free(s->fbuf);
@@ -697,6 +728,7 @@ static void sockbe_cleanup(struct net_client *nc)
 		.type = str, \
 		.receive = sockbe_receive, \
 		.on_drained = sockbe_on_drained, \
+		.poll = sockbe_poll, \
 		.cleanup = sockbe_cleanup, \
 	}
 SOCKBE_OPS(sockbe_socket_ops, "socket");

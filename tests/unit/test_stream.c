@@ -372,6 +372,50 @@ static void test_stream_rx_resume_buffered(void **state)
 	close(fd);
 }
 
+/* A NIC's transmit batch is written at its end (ops->poll), in one go: nothing reaches the
+ * socket while the batch runs, all of it when the NIC polls, before the loop gets the lock. A
+ * frame from elsewhere (no poll follows) goes out when the loop next runs. */
+static void test_stream_tx_batch(void **state)
+{
+	struct tnic *t;
+	uint8_t f[1514], got[10 * 1518];
+	struct pollfd pfd;
+	ssize_t n;
+	int fd;
+
+	make_server("tb");
+	vmm_lock();
+	t = tnic_attach("tb", false);
+	vmm_unlock();
+	fd = unix_connect(spath);
+	assert_true(wait_for(link_is_up, "tb", 3000));
+	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
+	vmm_lock();
+	for (unsigned i = 0; i < 10; i++) {
+		frame_fill(f, sizeof(f), i);
+		assert_int_equal(net_send_buf(t->nc, f, sizeof(f)), sizeof(f));
+	}
+	assert_int_equal(poll(&pfd, 1, 50), 0);          /* queued, not written */
+	net_client_poll_peer(t->nc);                      /* the batch ends */
+	assert_int_equal(poll(&pfd, 1, 0), 1);
+	n = recv(fd, got, sizeof(got), MSG_DONTWAIT);
+	vmm_unlock();
+	assert_int_equal(n, (ssize_t)sizeof(got));
+	for (unsigned i = 0; i < 10; i++) {
+		frame_fill(f, sizeof(f), i);
+		assert_int_equal(got[i * 1518 + 2] << 8 | got[i * 1518 + 3], sizeof(f));
+		assert_memory_equal(got + i * 1518 + 4, f, sizeof(f));
+	}
+	/* No poll: the loop writes it. */
+	struct timeval tv = { .tv_sec = 3 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	frame_fill(f, sizeof(f), 77);
+	LOCKED(net_send_buf(t->nc, f, sizeof(f)));
+	assert_true(read_all(fd, got, 1518));
+	assert_memory_equal(got + 4, f, sizeof(f));
+	close(fd);
+}
+
 static void bad_length(uint32_t len, const char *what)
 {
 	struct tnic *t;
@@ -659,6 +703,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stream_max_frame_ok, st_setup, common_teardown),
 		cmocka_unit_test_setup_teardown(test_stream_bulk_records, st_setup, common_teardown),
 		cmocka_unit_test_setup_teardown(test_stream_rx_resume_buffered, st_setup, common_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_tx_batch, st_setup, common_teardown),
 		cmocka_unit_test_setup_teardown(test_stream_disconnect_reconnect, st_setup, common_teardown),
 		cmocka_unit_test_setup_teardown(test_stream_server_next_client, st_setup, common_teardown),
 		cmocka_unit_test_setup_teardown(test_stream_rx_backpressure, st_setup, common_teardown),
