@@ -19,6 +19,7 @@
 
 #include "cli/keyval.h"
 #include "net/net.h"
+#include "util/env.h"
 #include "util/event_loop.h"
 #include "util/log.h"
 
@@ -56,6 +57,9 @@ struct sockbe {
 	/* Records are queued and written together: at the end of the NIC's transmit batch
 	 * (ops->poll) or, from anywhere else, when the loop next runs (this timer). */
 	struct el_timer *tx_flush;
+	/* SKIFF_STREAM_BATCH=off, for comparisons only: each record written on its own and read
+	 * with two read()s (its length, then its frame), as before. */
+	bool batch;
 	/* client */
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
@@ -95,6 +99,7 @@ struct sockbe *sockbe_new(const char *type, const char *id)
 
 	if (!s)
 		die("out of memory");
+	s->batch = env_switch("SKIFF_STREAM_BATCH", true);
 	if (!strcmp(type, "stream"))
 		ops = &sockbe_stream_ops;
 	else if (!strcmp(type, "dgram"))
@@ -288,6 +293,14 @@ static void sockbe_stream_read(struct sockbe *s)
 			s->rstart = 0;
 		}
 		room = SOCKBE_RBUF_SIZE - s->rend;
+		if (!s->batch) {
+			size_t have = s->rend - s->rstart, need = 4 - have;
+			const uint8_t *p = s->rbuf + s->rstart;
+
+			if (have >= 4)   /* (deliver() dropped any record longer than NET_MAX_FRAME) */
+				need = 4 + ((size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3]) - have;
+			room = need < room ? need : room;
+		}
 		if (sockbe_read_some(s, s->rbuf + s->rend, room, &got) <= 0)
 			return;
 		s->rend += got;
@@ -421,6 +434,10 @@ static ssize_t sockbe_stream_receive(struct sockbe *s, const struct iovec *iov, 
 	v[0].iov_len = 4;
 	memcpy(v + 1, iov, sizeof(*iov) * (size_t)iovcnt);
 	sockbe_tx_append(s, v, iovcnt + 1, 0);
+	if (!s->batch) {
+		sockbe_tx_kick(s);
+		return (ssize_t)len;
+	}
 	if (!s->tx_flush)
 		s->tx_flush = el_timer_new(sockbe_tx_flush_cb, s);
 	if (!el_timer_pending(s->tx_flush))

@@ -383,6 +383,7 @@ static void test_stream_tx_batch(void **state)
 	ssize_t n;
 	int fd;
 
+	unsetenv("SKIFF_STREAM_BATCH");   /* the default is what this tests */
 	make_server("tb");
 	vmm_lock();
 	t = tnic_attach("tb", false);
