@@ -57,7 +57,8 @@ struct net_client_ops {
 	 * passes through it from elsewhere), with complete checksums: a NIC reporting checksum
 	 * offload need not verify them, as for a tap frame marked DATA_VALID. */
 	bool sends_valid_csums;
-	/* Optional: the peer NIC just transmitted on this thread; take what is ready now. A tap's
+	/* Optional: the peer NIC just transmitted on this thread (every NIC calls
+	 * net_client_poll_peer() at the end of each transmit batch); take what is ready now. A tap's
 	 * host answers inside the write (an ICMP echo reply, a TCP ACK: the lab host's stack runs
 	 * in the writer's system call), so the answer reaches the guest before it resumes, with
 	 * no wake-up of the event loop thread and no kick of the vCPU. A stream backend writes

@@ -152,6 +152,8 @@ static void step(void *opaque)
 			n = sizeof(buf);
 		for (unsigned k = 0; k < (op >> 5) + 1u; k++)
 			net_send_buf(nic, buf, n);
+		if (!(op & 0x10))
+			net_client_poll_peer(nic);   /* the batch ends (net.h): the backend writes */
 		break;
 	}
 	case 5: { /* peer reads (drains) what the backend sent */

@@ -85,8 +85,8 @@ static void test_socket_listen_connect(void **state)
 	assert_true(wait_for(link_is_up, "c", 3000));
 	for (unsigned i = 0; i < 10; i++) {
 		frame_fill(f, sizeof(f) - i, i);
-		LOCKED(net_send_buf(a->nc, f, sizeof(f) - i));
-		LOCKED(net_send_buf(b->nc, f, sizeof(f) - i));
+		LOCKED(nic_send(a->nc, f, sizeof(f) - i));
+		LOCKED(nic_send(b->nc, f, sizeof(f) - i));
 	}
 	assert_true(wait_frames(a, 10, 3000));
 	assert_true(wait_frames(b, 10, 3000));
@@ -130,9 +130,9 @@ static void test_socket_udp(void **state)
 	assert_false(a->nc->link_down);
 	vmm_unlock();
 	frame_fill(f, sizeof(f), 9);
-	LOCKED(net_send_buf(a->nc, f, sizeof(f)));
+	LOCKED(nic_send(a->nc, f, sizeof(f)));
 	assert_true(wait_frames(b, 1, 3000));
-	LOCKED(net_send_buf(b->nc, f, 100));
+	LOCKED(nic_send(b->nc, f, 100));
 	assert_true(wait_frames(a, 1, 3000));
 	vmm_lock();
 	assert_int_equal(b->len[0], sizeof(f));
@@ -167,7 +167,7 @@ static void test_socket_mcast(void **state)
 	b = tnic_attach("m2", false);
 	vmm_unlock();
 	frame_fill(f, sizeof(f), 4);
-	LOCKED(net_send_buf(a->nc, f, sizeof(f)));
+	LOCKED(nic_send(a->nc, f, sizeof(f)));
 	assert_true(wait_frames(b, 1, 3000));
 	/* IP_MULTICAST_LOOP: the sender sees its own frame too (as QEMU). */
 	assert_true(wait_frames(a, 1, 3000));
@@ -197,10 +197,10 @@ static void test_socket_fd(void **state)
 	b = tnic_attach("f2", false);
 	vmm_unlock();
 	frame_fill(f, sizeof(f), 1);
-	LOCKED(net_send_buf(a->nc, f, sizeof(f)));
+	LOCKED(nic_send(a->nc, f, sizeof(f)));
 	assert_int_equal(read(sv[1], got, sizeof(got)), sizeof(got));
 	assert_int_equal(got[3], sizeof(f));
-	LOCKED(net_send_buf(b->nc, f, sizeof(f)));
+	LOCKED(nic_send(b->nc, f, sizeof(f)));
 	assert_int_equal(read(dv[1], got, sizeof(got)), sizeof(f));
 	assert_int_equal(write(dv[1], f, 50), 50);
 	assert_true(wait_frames(b, 1, 3000));

@@ -184,9 +184,9 @@ static void end_to_end(const char *server_opts, const char *client_opts)
 	for (unsigned i = 0; i < 20; i++) {
 		size_t len = 60 + i * 100;
 		frame_fill(f, len, i);
-		LOCKED(net_send_buf(a->nc, f, len));
+		LOCKED(nic_send(a->nc, f, len));
 		frame_fill(f, len, 100 + i);
-		LOCKED(net_send_buf(b->nc, f, len));
+		LOCKED(nic_send(b->nc, f, len));
 	}
 	assert_true(wait_frames(a, 20, 3000));
 	assert_true(wait_frames(b, 20, 3000));
@@ -264,7 +264,7 @@ static void test_stream_partial_records(void **state)
 	assert_false(net_client_find("p0")->link_down);
 	vmm_unlock();
 	/* The other way: length prefix + frame, byte-exact. */
-	LOCKED(net_send_buf(t->nc, f, sizeof(f)));
+	LOCKED(nic_send(t->nc, f, sizeof(f)));
 	assert_true(read_all(fd, got, 4 + sizeof(f)));
 	assert_memory_equal(got, rec, sizeof(rec));
 	close(fd);
@@ -374,7 +374,7 @@ static void test_stream_rx_resume_buffered(void **state)
 
 /* A NIC's transmit batch is written at its end (ops->poll), in one go: nothing reaches the
  * socket while the batch runs, all of it when the NIC polls, before the loop gets the lock. A
- * frame from elsewhere (no poll follows) goes out when the loop next runs. */
+ * frame from a peer that is not a NIC (no poll follows) goes out when the loop next runs. */
 static void test_stream_tx_batch(void **state)
 {
 	struct tnic *t;
@@ -407,7 +407,15 @@ static void test_stream_tx_batch(void **state)
 		assert_int_equal(got[i * 1518 + 2] << 8 | got[i * 1518 + 3], sizeof(f));
 		assert_memory_equal(got + i * 1518 + 4, f, sizeof(f));
 	}
-	/* No poll: the loop writes it. */
+	close(fd);
+	/* A peer that is not a NIC (a hub port) never polls: the loop writes what it sent. */
+	make_server("tp");
+	vmm_lock();
+	t = tnic_attach("tp", false);
+	vmm_unlock();
+	fd = unix_connect(spath);
+	assert_true(wait_for(link_is_up, "tp", 3000));
+	LOCKED(t->nc->ops = &tnic_plain_ops);   /* (once the link is up: it is a NIC's to mirror) */
 	struct timeval tv = { .tv_sec = 3 };
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	frame_fill(f, sizeof(f), 77);
@@ -531,7 +539,7 @@ static void test_stream_disconnect_reconnect(void **state)
 	struct timeval tv = { .tv_sec = 3 };
 	setsockopt(cfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	frame_fill(f, sizeof(f), 2);
-	LOCKED(net_send_buf(t->nc, f, sizeof(f)));
+	LOCKED(nic_send(t->nc, f, sizeof(f)));
 	assert_true(read_all(cfd, got, sizeof(got)));
 	assert_int_equal(got[3], sizeof(f));
 	assert_memory_equal(got + 4, f, sizeof(f));
@@ -623,7 +631,7 @@ static void test_stream_tx_slow_peer(void **state)
 		ssize_t r;
 		frame_fill(f, sizeof(f), i);
 		vmm_lock();
-		r = net_send_buf(t->nc, f, sizeof(f));
+		r = nic_send(t->nc, f, sizeof(f));
 		vmm_unlock();
 		sent++;
 		if (r == 0) {
@@ -635,7 +643,7 @@ static void test_stream_tx_slow_peer(void **state)
 	/* A few more go to net core's queue. */
 	for (unsigned i = blocked_at + 1; i < blocked_at + 5; i++) {
 		frame_fill(f, sizeof(f), i);
-		LOCKED(net_send_buf(t->nc, f, sizeof(f)));
+		LOCKED(nic_send(t->nc, f, sizeof(f)));
 		sent++;
 	}
 	/* Now the peer reads everything, in order. */
@@ -669,7 +677,7 @@ static void test_stream_fd(void **state)
 	frame_fill(f, sizeof(f), 5);
 	send_record(sv[1], f, sizeof(f));
 	assert_true(wait_frames(t, 1, 3000));
-	LOCKED(net_send_buf(t->nc, f, sizeof(f)));
+	LOCKED(nic_send(t->nc, f, sizeof(f)));
 	assert_true(read_all(sv[1], got, sizeof(got)));
 	assert_memory_equal(got + 4, f, sizeof(f));
 	close(sv[1]);

@@ -183,6 +183,24 @@ static inline struct tnic *tnic_attach(const char *id, bool vnet)
 	return t;
 }
 
+/* What a NIC does to transmit: the frame, then the end of its batch (net.h ops->poll), at
+ * which a stream backend writes what it queued. Lock held by the caller. */
+static inline ssize_t nic_send(struct net_client *nc, const void *f, size_t len)
+{
+	ssize_t r = net_send_buf(nc, f, len);
+
+	net_client_poll_peer(nc);
+	return r;
+}
+
+/* The same fake device as a plain (non-NIC) peer, as a hub port is: nobody polls after it. */
+static const struct net_client_ops tnic_plain_ops = {
+	.type = "tnic-plain",
+	.receive = tnic_receive,
+	.can_receive = tnic_can_receive,
+	.link_status_changed = tnic_link,
+};
+
 static void tnic_free(struct tnic *t)
 {
 	if (!t)
