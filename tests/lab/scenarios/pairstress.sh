@@ -37,6 +37,22 @@ for ((i = 1; i <= n; i++)); do
 			-append "$L2_APPEND lab.action=static,peer,iperf3-client lab.ip=10.9.0.2/24 lab.peer=10.9.0.1 lab.iperf3_server=10.9.0.1 lab.iperf3_secs=4" \
 			-netdev "stream,id=n0,server=off,addr.type=unix,addr.path=$sock" -device e1000,netdev=n0,mac=52:54:00:aa:00:02
 		rcb=$L2_RC
+		# B's transfer did not finish: is A's VMM still running its guest? Per thread of A's
+		# VMM: state, CPU ticks now and 1 s later, wait channel, and the last L1 KVM events of
+		# its vCPU threads (the lab's trace, when on).
+		if ! grep -q '^L2-IPERF3 mbit=' "/tmp/l2-$tb.log" && tp=$(cat "/tmp/l2-$ta.pid" 2>/dev/null) &&
+			read -r pa _ <"/proc/$tp/task/$tp/children"; then   # (the pid file is timeout's)
+			for tdir in /proc/"$pa"/task/*; do
+				read -r -a st1 <"$tdir/stat" 2>/dev/null || continue
+				echo "${tdir##*/} ${st1[13]} ${st1[14]}"
+			done >/tmp/ps-t1
+			sleep 1
+			while read -r tid u1 s1; do
+				read -r -a st2 <"/proc/$pa/task/$tid/stat" 2>/dev/null || continue
+				echo "LAB-PAIRSTRESS-STALL $spec $i A tid=$tid comm=$(cat "/proc/$pa/task/$tid/comm") state=${st2[2]} ticks/s=$((st2[13] + st2[14] - u1 - s1)) wchan=$(cat "/proc/$pa/task/$tid/wchan" 2>/dev/null)"
+				[ "${LAB_TF_TRACE:-0}" = 1 ] && grep -a -- "-$tid *\[" /sys/kernel/tracing/trace 2>/dev/null | tail -n 4 | sed "s/^/LAB-PAIRSTRESS-STALL $spec $i A trace /"
+			done </tmp/ps-t1
+		fi
 		l2_stop "$ta"
 		l2_join "$ta"
 		m=$(sed -n 's/^L2-IPERF3 mbit=\([0-9.]*\).*/\1/p' "/tmp/l2-$tb.log" | head -n1)
