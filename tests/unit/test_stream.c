@@ -102,6 +102,20 @@ static void make_server(const char *id)
 	assert_int_equal(nd("stream", id, opts), 0);
 }
 
+/* A stream server for netdev id with a fake NIC on it and a client connected to it (its fd). */
+static struct tnic *serve_connected(const char *id, int *fd)
+{
+	struct tnic *t;
+
+	make_server(id);
+	vmm_lock();
+	t = tnic_attach(id, false);
+	vmm_unlock();
+	*fd = unix_connect(spath);
+	assert_true(wait_for(link_is_up, (void *)id, 3000));
+	return t;
+}
+
 /* ---- options ----------------------------------------------------------- */
 
 static void test_stream_option_errors(void **state)
@@ -236,12 +250,7 @@ static void test_stream_partial_records(void **state)
 	uint8_t f[1000], rec[1004], got[1004];
 	int fd;
 
-	make_server("p0");
-	vmm_lock();
-	t = tnic_attach("p0", false);
-	vmm_unlock();
-	fd = unix_connect(spath);
-	assert_true(wait_for(link_is_up, "p0", 3000));
+	t = serve_connected("p0", &fd);
 	frame_fill(f, sizeof(f), 7);
 	put_be32(rec, sizeof(f));
 	memcpy(rec + 4, f, sizeof(f));
@@ -294,12 +303,7 @@ static void test_stream_bulk_records(void **state)
 		frame_fill(burst + off + 4, len, i);
 		off += 4 + len;
 	}
-	make_server("bk");
-	vmm_lock();
-	t = tnic_attach("bk", false);
-	vmm_unlock();
-	fd = unix_connect(spath);
-	assert_true(wait_for(link_is_up, "bk", 3000));
+	t = serve_connected("bk", &fd);
 	/* Odd-sized writes, so reads end at every kind of place. */
 	for (off = 0; off < total;) {
 		size_t n = total - off < 77777 ? total - off : 77777;
@@ -333,12 +337,7 @@ static void test_stream_rx_resume_buffered(void **state)
 	uint8_t f[1514];
 	int fd;
 
-	make_server("rb");
-	vmm_lock();
-	t = tnic_attach("rb", false);
-	vmm_unlock();
-	fd = unix_connect(spath);
-	assert_true(wait_for(link_is_up, "rb", 3000));
+	t = serve_connected("rb", &fd);
 	for (unsigned i = 0; i < 3; i++) {
 		frame_fill(f, sizeof(f), i);
 		send_record(fd, f, sizeof(f));
@@ -384,12 +383,7 @@ static void test_stream_tx_batch(void **state)
 	int fd;
 
 	unsetenv("SKIFF_STREAM_BATCH");   /* the default is what this tests */
-	make_server("tb");
-	vmm_lock();
-	t = tnic_attach("tb", false);
-	vmm_unlock();
-	fd = unix_connect(spath);
-	assert_true(wait_for(link_is_up, "tb", 3000));
+	t = serve_connected("tb", &fd);
 	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
 	vmm_lock();
 	for (unsigned i = 0; i < 10; i++) {
@@ -409,12 +403,7 @@ static void test_stream_tx_batch(void **state)
 	}
 	close(fd);
 	/* A peer that is not a NIC (a hub port) never polls: the loop writes what it sent. */
-	make_server("tp");
-	vmm_lock();
-	t = tnic_attach("tp", false);
-	vmm_unlock();
-	fd = unix_connect(spath);
-	assert_true(wait_for(link_is_up, "tp", 3000));
+	t = serve_connected("tp", &fd);
 	LOCKED(t->nc->ops = &tnic_plain_ops);   /* (once the link is up: it is a NIC's to mirror) */
 	struct timeval tv = { .tv_sec = 3 };
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
@@ -609,12 +598,7 @@ static void test_stream_max_frame_ok(void **state)
 	static uint8_t f[NET_MAX_FRAME];
 	int fd;
 
-	make_server("mx");
-	vmm_lock();
-	t = tnic_attach("mx", false);
-	vmm_unlock();
-	fd = unix_connect(spath);
-	assert_true(wait_for(link_is_up, "mx", 3000));
+	t = serve_connected("mx", &fd);
 	frame_fill(f, sizeof(f), 3);
 	send_record(fd, f, sizeof(f));
 	assert_true(wait_frames(t, 1, 3000));
@@ -744,12 +728,7 @@ static void test_stream_tx_slow_peer(void **state)
 	unsigned sent = 0, blocked_at = 0;
 	int fd;
 
-	make_server("tx");
-	vmm_lock();
-	t = tnic_attach("tx", false);
-	vmm_unlock();
-	fd = unix_connect(spath);
-	assert_true(wait_for(link_is_up, "tx", 3000));
+	t = serve_connected("tx", &fd);
 	/* The peer does not read: frames are queued up to the bound, then
 	 * net_send() says "wait" and net core holds the rest (bounded). */
 	for (unsigned i = 0; i < 200; i++) {
