@@ -10,11 +10,14 @@
  * accepts the next client (one at a time, as QEMU), a client with a reconnect
  * delay tries again. A record length of 0 is skipped; a length above
  * NET_MAX_FRAME drops the connection (QEMU: "oversized packet received").
- * Reading stops while net_send() reports back-pressure and resumes in
- * on_drained. Frames toward a slow stream peer are queued up to
- * SOCKBE_TXQ_LIMIT bytes; beyond that receive() returns 0 so net core holds
- * them (bounded by NET_QUEUE_LIMIT) until the socket drains. Datagram sends
- * that would block are dropped. */
+ * A stream is read in bulk and records are cut out of the buffer; delivery
+ * stops while net_send() reports back-pressure and resumes in on_drained
+ * (buffered records first). Records toward the peer are queued and written
+ * together at the end of the NIC's transmit batch (ops->poll), or by the loop
+ * for other peers; up to SOCKBE_TXQ_LIMIT bytes wait for a slow peer, beyond
+ * that receive() returns 0 so net core holds them (bounded by
+ * NET_QUEUE_LIMIT) until the socket drains. Datagram sends that would block
+ * are dropped. */
 #ifndef SKIFF_NET_SOCK_UTIL_H
 #define SKIFF_NET_SOCK_UTIL_H
 
