@@ -264,7 +264,7 @@ static void tx_run(struct virtio_net *s)
 	s->tx_busy = true;
 	do {
 		unsigned budget = vq->num;   /* a kick is bounded; the driver kicks again */
-		bool done = false;
+		bool done = false, sent = false;
 
 		s->tx_again = false;
 		while (budget-- && !s->tx_blocked && virtio_pci_driver_ok(&s->vp) && vq->ready &&
@@ -280,16 +280,19 @@ static void tx_run(struct virtio_net *s)
 				tx_error(s);
 				break;
 			}
+			sent = true;
 			if (vq_fill(vq, s->tx_elem->head, 0) < 0 || vq_flush(vq) < 0) {
 				tx_error(s);
 				break;
 			}
 			done = true;
 		}
-		if (done) {
+		if (done)
 			virtio_pci_notify(&s->vp, VIRTIO_NET_TXQ);
-			net_client_poll_peer(s->nc);   /* answers already there (net.h ops->poll) */
-		}
+		/* The batch ends (net.h ops->poll): answers already there come in, a stream backend
+		 * writes what it queued, even when the used ring then failed. */
+		if (sent)
+			net_client_poll_peer(s->nc);
 	} while (s->tx_again);
 	s->tx_busy = false;
 }
