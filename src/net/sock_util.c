@@ -241,13 +241,19 @@ static int sockbe_read_some(struct sockbe *s, void *dst, size_t want, size_t *go
 	return -1;
 }
 
+/* A record's length: its first 4 bytes, big-endian (QEMU's stream format). */
+static uint32_t sockbe_rec_len(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
 /* Deliver the whole records buffered, until net core pushes back. false when the connection
  * was dropped (an oversized record, or the peer went away while we delivered). */
 static bool sockbe_stream_deliver(struct sockbe *s)
 {
 	while (!s->rx_paused && s->fd >= 0 && s->rend - s->rstart >= 4) {
 		const uint8_t *p = s->rbuf + s->rstart;
-		uint32_t len = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+		uint32_t len = sockbe_rec_len(p);
 
 		if (len == 0) {
 			/* An empty record: nothing to deliver (QEMU skips it too). */
@@ -295,10 +301,11 @@ static void sockbe_stream_read(struct sockbe *s)
 		room = SOCKBE_RBUF_SIZE - s->rend;
 		if (!s->batch) {
 			size_t have = s->rend - s->rstart, need = 4 - have;
-			const uint8_t *p = s->rbuf + s->rstart;
 
-			if (have >= 4)   /* (deliver() dropped any record longer than NET_MAX_FRAME) */
-				need = 4 + ((size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3]) - have;
+			/* (deliver() dropped any record longer than NET_MAX_FRAME and left at most
+			 * one partial record: need is 1 .. 4 + NET_MAX_FRAME) */
+			if (have >= 4)
+				need = 4 + (size_t)sockbe_rec_len(s->rbuf + s->rstart) - have;
 			room = need < room ? need : room;
 		}
 		if (sockbe_read_some(s, s->rbuf + s->rend, room, &got) <= 0)
@@ -357,7 +364,9 @@ static bool sockbe_flush_tx(struct sockbe *s)
 	return true;
 }
 
-static void sockbe_tx_append(struct sockbe *s, const struct iovec *iov, int iovcnt, size_t skip)
+/* Append to the transmit queue; the caller made sure it fits (queued + this <= the limit):
+ * with less than one record's room left at the end, what is queued moves to the front. */
+static void sockbe_tx_append(struct sockbe *s, const struct iovec *iov, int iovcnt)
 {
 	if (!s->txbuf)
 		s->txbuf = xmalloc(SOCKBE_TXQ_LIMIT);
@@ -367,18 +376,8 @@ static void sockbe_tx_append(struct sockbe *s, const struct iovec *iov, int iovc
 		s->tx_start = 0;
 	}
 	for (int i = 0; i < iovcnt; i++) {
-		size_t len = iov[i].iov_len;
-		const uint8_t *p = iov[i].iov_base;
-
-		if (skip >= len) {
-			skip -= len;
-			continue;
-		}
-		p += skip;
-		len -= skip;
-		skip = 0;
-		memcpy(s->txbuf + s->tx_end, p, len);
-		s->tx_end += len;
+		memcpy(s->txbuf + s->tx_end, iov[i].iov_base, iov[i].iov_len);
+		s->tx_end += iov[i].iov_len;
 	}
 }
 
@@ -424,15 +423,10 @@ static ssize_t sockbe_stream_receive(struct sockbe *s, const struct iovec *iov, 
 			return 0;
 		}
 	}
-	if (s->tx_start + queued + total > SOCKBE_TXQ_LIMIT) {
-		memmove(s->txbuf, s->txbuf + s->tx_start, queued);
-		s->tx_start = 0;
-		s->tx_end = queued;
-	}
 	v[0].iov_base = hdr;
 	v[0].iov_len = 4;
 	memcpy(v + 1, iov, sizeof(*iov) * (size_t)iovcnt);
-	sockbe_tx_append(s, v, iovcnt + 1, 0);
+	sockbe_tx_append(s, v, iovcnt + 1);
 	if (!s->batch) {
 		sockbe_tx_kick(s);
 		return (ssize_t)len;
