@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/un.h>
 #include <stddef.h>
 #include <sys/uio.h>
@@ -22,6 +23,7 @@
 #include "util/env.h"
 #include "util/event_loop.h"
 #include "util/log.h"
+#include "vm/runstate.h"
 
 #define SOCKBE_READ_BATCH 64
 /* Stream receive buffer: records are parsed in place from reads of up to this many bytes,
@@ -35,6 +37,7 @@ struct sockbe {
 	struct net_client *nc;
 	enum sockbe_kind kind;
 	char desc[160];            /* the address, for info and messages */
+	char peer[128];            /* who is connected (info; kept across a reset) */
 	/* listening socket (server) */
 	int lfd;
 	char *unlink_path;
@@ -212,6 +215,7 @@ static void sockbe_connected(struct sockbe *s, int fd, const char *peer)
 	s->connecting = false;
 	s->rstart = s->rend = 0;
 	s->tx_start = s->tx_end = 0;
+	snprintf(s->peer, sizeof(s->peer), "%s", peer);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	sockbe_update_events(s);
 	if (s->kind == SB_SERVER)
@@ -610,6 +614,128 @@ static void sockbe_start_connect(struct sockbe *s)
 		el_timer_mod(s->timer, el_now_ns() + s->reconnect_ms * 1000000ULL);
 }
 
+/* ---- reset hand-over (sock_util.h) ---------------------------------------- */
+
+/* What a stream's buffers carry across the re-exec: this header, then the received bytes not
+ * yet delivered (whole records, then at most one partial one), then the queued bytes not yet
+ * written (the first may be the rest of a record half written). */
+struct sockbe_carry {
+	uint32_t rx_len, tx_len;
+};
+
+/* The new image's side: a connection the previous image handed over for this netdev, taken
+ * as if it had just connected. false when there is none (or it is not a connected stream
+ * socket any more): the caller sets up as on a first start. */
+static bool sockbe_adopt(struct sockbe *s)
+{
+	char var[128], peer[128];
+	const char *val;
+	long fd, mfd = -1;
+	char *end;
+	int type = 0;
+	socklen_t l = sizeof(type);
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	struct sockbe_carry c;
+
+	snprintf(var, sizeof(var), SOCKBE_ENV_PREFIX "%s", s->nc->name);
+	val = getenv(var);
+	if (!val)
+		return false;
+	errno = 0;
+	fd = strtol(val, &end, 10);
+	if (*end == ':')
+		mfd = strtol(end + 1, &end, 10);
+	snprintf(peer, sizeof(peer), "%s", *end == ':' ? end + 1 : "");
+	unsetenv(var);
+	if (errno || fd < 0 || fd > INT_MAX || mfd < -1 || mfd > INT_MAX || !*peer ||
+	    !getenv("SKIFF_REBOOTED"))
+		return false;
+	if (getsockopt((int)fd, SOL_SOCKET, SO_TYPE, &type, &l) < 0 || type != SOCK_STREAM ||
+	    getpeername((int)fd, (struct sockaddr *)&ss, &sl) < 0) {
+		debug_report("%s %s: handed-over fd %ld is not a connected stream socket: ignored",
+			     s->nc->ops->type, s->nc->name, fd);
+		return false;
+	}
+	sock_set_flags((int)fd);
+	sockbe_connected(s, (int)fd, peer);
+	if (mfd >= 0 && pread((int)mfd, &c, sizeof(c), 0) == (ssize_t)sizeof(c) &&
+	    c.rx_len <= SOCKBE_RBUF_SIZE && c.tx_len <= SOCKBE_TXQ_LIMIT) {
+		if (!s->rbuf)
+			s->rbuf = xmalloc(SOCKBE_RBUF_SIZE);
+		if (!s->txbuf)
+			s->txbuf = xmalloc(SOCKBE_TXQ_LIMIT);
+		if (pread((int)mfd, s->rbuf, c.rx_len, sizeof(c)) == (ssize_t)c.rx_len &&
+		    pread((int)mfd, s->txbuf, c.tx_len, sizeof(c) + c.rx_len) == (ssize_t)c.tx_len) {
+			s->rend = c.rx_len;
+			s->tx_end = c.tx_len;
+		}
+	}
+	if (mfd >= 0)
+		close((int)mfd);
+	if (s->rend) {
+		/* Buffered records: delivered from the loop (the NIC may drop them: it is
+		 * being reset too), and the read resumes behind them. */
+		if (!s->rx_resume)
+			s->rx_resume = el_timer_new(sockbe_rx_resume_cb, s);
+		el_timer_mod(s->rx_resume, 0);
+	}
+	if (s->tx_end) {
+		if (!s->tx_flush)
+			s->tx_flush = el_timer_new(sockbe_tx_flush_cb, s);
+		el_timer_mod(s->tx_flush, 0);
+	}
+	debug_report("%s %s: connection with %s kept across the reset (%u + %u bytes buffered)",
+		     s->nc->ops->type, s->nc->name, peer, (unsigned)s->rend, (unsigned)s->tx_end);
+	return true;
+}
+
+/* The old image's side, at cleanup with a reset pending: leave the connection open for the
+ * next image and say where it is. Its buffers go in a memfd, so that no record is cut. true
+ * when handed over (s->fd is then -1, not closed). */
+static bool sockbe_hand_over(struct sockbe *s)
+{
+	char var[128], val[192];
+	struct sockbe_carry c = { 0, 0 };
+	int mfd = -1, fl;
+
+	if (runstate_pending() != RUNSTATE_RESET || s->fd < 0 || s->connecting ||
+	    s->kind == SB_DGRAM)
+		return false;
+	c.rx_len = (uint32_t)(s->rend - s->rstart);
+	c.tx_len = (uint32_t)(s->tx_end - s->tx_start);
+	if (c.rx_len || c.tx_len) {
+		mfd = memfd_create("skiff-stream-carry", 0);
+		if (mfd < 0 ||
+		    pwrite(mfd, &c, sizeof(c), 0) != (ssize_t)sizeof(c) ||
+		    pwrite(mfd, s->rbuf + s->rstart, c.rx_len, sizeof(c)) != (ssize_t)c.rx_len ||
+		    pwrite(mfd, s->txbuf + s->tx_start, c.tx_len, sizeof(c) + c.rx_len) !=
+			    (ssize_t)c.tx_len) {
+			debug_report("%s %s: cannot keep the buffers across the reset: %s",
+				     s->nc->ops->type, s->nc->name, strerror(errno));
+			if (mfd >= 0)
+				close(mfd);
+			return false;
+		}
+	}
+	snprintf(var, sizeof(var), SOCKBE_ENV_PREFIX "%s", s->nc->name);
+	snprintf(val, sizeof(val), "%d:%d:%s", s->fd, mfd, s->peer);
+	fl = fcntl(s->fd, F_GETFD);
+	if (fl < 0 || fcntl(s->fd, F_SETFD, fl & ~FD_CLOEXEC) < 0 || setenv(var, val, 1) < 0) {
+		if (mfd >= 0)
+			close(mfd);
+		return false;
+	}
+	/* (memfd_create without MFD_CLOEXEC: the new image inherits it) */
+	if (s->registered)
+		el_del_fd(s->fd);
+	s->registered = false;
+	debug_report("%s %s: connection with %s kept open as fd %d for the reset",
+		     s->nc->ops->type, s->nc->name, s->peer, s->fd);
+	s->fd = -1;
+	return true;
+}
+
 /* ---- setup ------------------------------------------------------------ */
 
 void sockbe_listen(struct sockbe *s, int lfd, const char *desc, const char *unlink_path)
@@ -626,6 +752,8 @@ void sockbe_listen(struct sockbe *s, int lfd, const char *desc, const char *unli
 	if (el_add_fd(lfd, EPOLLIN, sockbe_accept_event, s) < 0)
 		die("cannot watch fd: %s", strerror(errno));
 	sockbe_info(s, "listening on %s", desc);
+	if (sockbe_adopt(s))
+		el_mod_fd(lfd, 0);      /* one client at a time: it is still here */
 }
 
 void sockbe_connect(struct sockbe *s, const struct sockaddr *addr, socklen_t len,
@@ -639,13 +767,16 @@ void sockbe_connect(struct sockbe *s, const struct sockaddr *addr, socklen_t len
 	s->timer = el_timer_new(sockbe_reconnect_timer, s);
 	if (!s->timer)
 		die("out of memory");
-	sockbe_start_connect(s);
+	if (!sockbe_adopt(s))
+		sockbe_start_connect(s);
 }
 
 void sockbe_stream_fd(struct sockbe *s, int fd, const char *desc)
 {
 	s->kind = SB_FD;
 	snprintf(s->desc, sizeof(s->desc), "%s", desc);
+	if (sockbe_adopt(s))
+		return;
 	sock_set_flags(fd);
 	sockbe_connected(s, fd, desc);
 }
@@ -712,6 +843,7 @@ static void sockbe_cleanup(struct net_client *nc)
 
 	if (!s)
 		return;
+	sockbe_hand_over(s);
 	sockbe_close_fd(s);
 	if (s->lfd >= 0) {
 		el_del_fd(s->lfd);

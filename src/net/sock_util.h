@@ -17,7 +17,16 @@
  * for other peers; up to SOCKBE_TXQ_LIMIT bytes wait for a slow peer, beyond
  * that receive() returns 0 so net core holds them (bounded by
  * NET_QUEUE_LIMIT) until the socket drains. Datagram sends that would block
- * are dropped. */
+ * are dropped.
+ *
+ * Reset: skiff re-executes itself on a guest reset (tap.h); QEMU resets in-process and keeps
+ * a stream's connection, so skiff hands it over: at cleanup with a reset pending, a connected
+ * stream's fd is left open without FD_CLOEXEC and SOCKBE_ENV_PREFIX<netdev id> is set to
+ * "<fd>:<memfd or -1>:<peer>"; the memfd holds the bytes read and not yet delivered and those
+ * queued and not yet written, so the peer's and our record framing survive. The new image
+ * (SKIFF_REBOOTED=1, same options) takes that connection instead of connecting (client) or
+ * waiting for the next one (server; its listening socket is made afresh). Datagram sockets
+ * are made afresh. */
 #ifndef SKIFF_NET_SOCK_UTIL_H
 #define SKIFF_NET_SOCK_UTIL_H
 
@@ -33,6 +42,7 @@ int net_init_stream(const char *id, struct kvlist *opts);
 int net_init_dgram(const char *id, struct kvlist *opts);
 
 #define SOCKBE_TXQ_LIMIT (4 * (65536 + 64 + 4))
+#define SOCKBE_ENV_PREFIX "SKIFF_SOCK_FD_"
 
 struct sockbe;
 

@@ -51,10 +51,11 @@ tests[netbridge:bridge]="bridge-vm-host-qemu bridge-vm-host-skiff bridge-vm-vm-s
 tests[netbridge:script]="tap-script-qemu tap-downscript-qemu tap-script-skiff tap-downscript-skiff"
 tests[netbridge:socket]="socket-ping-skiff"
 tests[netbridge:stream]="stream-ping-skiff"
+tests[netbridge:reset]="stream-reset-skiff stream-reset-qemu"
 tests[netbridge:link]="stream-link-skiff stream-link-qemu"
 tests[netbridge:xvmm]="xvmm-stream-ping xvmm-stream-iperf3 xvmm-socket-ping xvmm-socket-iperf3"
 tests[netbridge:passt]="passt-dhcp-skiff passt-dhcp-qemu"
-netbridge="netbridge:bridge netbridge:script netbridge:socket netbridge:stream netbridge:link netbridge:xvmm netbridge:passt"
+netbridge="netbridge:bridge netbridge:script netbridge:socket netbridge:stream netbridge:reset netbridge:link netbridge:xvmm netbridge:passt"
 
 # Batches: one lab host boot each. The QEMU runs first in each: they tell a broken lab from a
 # broken skiff.

@@ -2,7 +2,8 @@
  * (unix and TCP on 127.0.0.1) with a fake NIC on each side; the wire format
  * against a raw peer (partial records, length 0 / 1 GiB / garbage);
  * disconnect -> link down -> reconnect -> link up; back-pressure both ways;
- * addr.type=fd. Loopback and temp-dir unix sockets only. */
+ * addr.type=fd; a guest reset (re-exec) keeps the connection and its half-moved records.
+ * Loopback and temp-dir unix sockets only. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,6 +24,7 @@
 #include "test_stream_common.h"
 #include "test_sock_common.h"   /* free_port */
 #include "net/sock_util.h"
+#include "vm/runstate.h"
 
 static char tmpdir[100];
 
@@ -795,6 +797,157 @@ static void test_stream_fd(void **state)
 	close(sv[1]);
 }
 
+/* ---- a guest reset (re-exec) keeps the connection ------------------------------ */
+
+/* What main() does on a guest reset, as far as the network goes: the old image's cleanup with
+ * the reset pending, then a fresh process state (clients, loop) with SKIFF_REBOOTED=1. */
+static void reexec_sim(void)
+{
+	loop_stop();
+	runstate_request(RUNSTATE_RESET);
+	net_cleanup();
+	runstate_clear();
+	for (int i = 0; i < 16; i++) {
+		tnic_free(tnics[i]);
+		tnics[i] = NULL;
+	}
+	net_client_free_all();
+	el_fini();
+	setenv("SKIFF_REBOOTED", "1", 1);
+	loop_start();
+}
+
+/* The fd a hand-over variable names; it is open and inheritable. */
+static int handed_over_fd(const char *id)
+{
+	char var[64];
+	const char *env;
+	int fd;
+
+	snprintf(var, sizeof(var), SOCKBE_ENV_PREFIX "%s", id);
+	env = getenv(var);
+	assert_non_null(env);
+	fd = atoi(env);
+	assert_true(fd > 2);
+	assert_int_equal(fcntl(fd, F_GETFD) & FD_CLOEXEC, 0);
+	return fd;
+}
+
+/* Server side, with a record half received and one queued but not yet written when the guest
+ * resets: the new image takes the same connection, the peer gets the queued record whole and
+ * the half record completes. */
+static void test_stream_reset_server_keeps_connection(void **state)
+{
+	static uint8_t f[1000], g[1514], got[4 + 1514];
+	uint8_t hdr[4];
+	struct tnic *t;
+	int fd, kept;
+
+	t = serve_connected("rs", &fd);
+	frame_fill(f, sizeof(f), 1);
+	put_be32(hdr, sizeof(f));
+	write_all(fd, hdr, sizeof(hdr));
+	write_all(fd, f, 300);
+	settle(50);
+	frame_fill(g, sizeof(g), 2);
+	LOCKED(net_send_buf(t->nc, g, sizeof(g)));   /* no poll: the batch has not ended */
+	vmm_lock();
+	assert_int_equal(t->count, 0);
+	vmm_unlock();
+
+	reexec_sim();
+	kept = handed_over_fd("rs");
+	make_server("rs");
+	unsetenv("SKIFF_REBOOTED");
+	assert_null(getenv(SOCKBE_ENV_PREFIX "rs"));
+	vmm_lock();
+	assert_false(net_client_find("rs")->link_down);
+	assert_non_null(strstr(net_client_find("rs")->info, "connection from"));
+	t = tnic_attach("rs", false);
+	vmm_unlock();
+	assert_int_equal(fcntl(kept, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	struct timeval tv = { .tv_sec = 3 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	assert_true(read_all(fd, got, sizeof(got)));
+	assert_int_equal((got[2] << 8) | got[3], sizeof(g));
+	assert_memory_equal(got + 4, g, sizeof(g));
+	write_all(fd, f + 300, sizeof(f) - 300);
+	assert_true(wait_frames(t, 1, 3000));
+	vmm_lock();
+	assert_int_equal(t->len[0], sizeof(f));
+	assert_memory_equal(t->data[0], f, sizeof(f));
+	vmm_unlock();
+	/* And it carries on both ways. */
+	send_record(fd, g, 60);
+	assert_true(wait_frames(t, 2, 3000));
+	LOCKED(nic_send(t->nc, f, 100));
+	assert_true(read_all(fd, got, 104));
+	assert_memory_equal(got + 4, f, 100);
+	close(fd);
+	assert_true(wait_for(link_is_down, "rs", 3000));
+}
+
+/* Client side (no reconnect-ms): the new image does not connect again, it goes on with the
+ * connection it had; a stale or foreign variable is ignored. */
+static void test_stream_reset_client_keeps_connection(void **state)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char opts[400];
+	struct tnic *t;
+	int lfd, cfd, tmp;
+	uint8_t f[200], got[204];
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%.90s/rcl.sock", tmpdir);
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	assert_int_equal(listen(lfd, 4), 0);
+	snprintf(opts, sizeof(opts), "addr.type=unix,addr.path=%s", sun.sun_path);
+	assert_int_equal(nd("stream", "rc", opts), 0);
+	assert_true(wait_for(link_is_up, "rc", 3000));
+	cfd = accept(lfd, NULL, NULL);
+	assert_true(cfd >= 0);
+
+	reexec_sim();
+	handed_over_fd("rc");
+	assert_int_equal(nd("stream", "rc", opts), 0);
+	unsetenv("SKIFF_REBOOTED");
+	vmm_lock();
+	assert_false(net_client_find("rc")->link_down);
+	t = tnic_attach("rc", false);
+	vmm_unlock();
+	assert_int_equal(accept(lfd, NULL, NULL), -1);   /* no second connection */
+	frame_fill(f, sizeof(f), 3);
+	send_record(cfd, f, sizeof(f));
+	assert_true(wait_frames(t, 1, 3000));
+	LOCKED(nic_send(t->nc, f, sizeof(f)));
+	struct timeval tv = { .tv_sec = 3 };
+	setsockopt(cfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	assert_true(read_all(cfd, got, sizeof(got)));
+	assert_memory_equal(got + 4, f, sizeof(f));
+
+	/* Stale: the named fd is no socket (or there was no reset): a fresh start. */
+	tmp = open("/dev/null", O_RDONLY);
+	snprintf(opts, sizeof(opts), "%d:-1:somewhere", tmp);
+	setenv(SOCKBE_ENV_PREFIX "st", opts, 1);
+	setenv("SKIFF_REBOOTED", "1", 1);
+	make_server("st");
+	unsetenv("SKIFF_REBOOTED");
+	assert_null(getenv(SOCKBE_ENV_PREFIX "st"));
+	vmm_lock();
+	assert_true(net_client_find("st")->link_down);
+	vmm_unlock();
+	setenv(SOCKBE_ENV_PREFIX "st2", "3:-1:x", 1);
+	make_server("st2");
+	assert_null(getenv(SOCKBE_ENV_PREFIX "st2"));
+	vmm_lock();
+	assert_true(net_client_find("st2")->link_down);
+	vmm_unlock();
+	assert_true(fcntl(tmp, F_GETFD) >= 0);   /* not ours: left alone */
+	close(tmp);
+	close(cfd);
+	close(lfd);
+}
+
 static int st_setup(void **state)
 {
 	return common_setup(state);
@@ -823,6 +976,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stream_rx_backpressure, st_setup, common_teardown),
 		cmocka_unit_test_setup_teardown(test_stream_tx_slow_peer, st_setup, common_teardown),
 		cmocka_unit_test_setup_teardown(test_stream_fd, st_setup, common_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_reset_server_keeps_connection, st_setup,
+						common_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_reset_client_keeps_connection, st_setup,
+						common_teardown),
 	};
 	/* The peer may close first (that is what some tests provoke): a write
 	 * from the test side must fail with EPIPE, not kill the test. */

@@ -1,6 +1,6 @@
 #!/bin/bash
 # netbridge [PART...]: "Networking part 2": tap, bridge, socket, stream backends with e1000.
-# PARTs (default all): bridge script socket stream link xvmm passt.
+# PARTs (default all): bridge script socket stream reset link xvmm passt.
 #   bridge  the seed notes: br1 192.168.11.33/24 with persistent tap0/tap1; skiff VM1 on tap1
 #           (52:55:00:d1:55:02, 192.168.11.2) pings the lab host; skiff VM2 on tap0
 #           (52:55:00:d1:55:01, 192.168.11.1) pings VM1; the lab host pings both. QEMU on tap1
@@ -13,6 +13,10 @@
 #           other. Test: socket-ping-skiff
 #   stream  two skiff VMs over -netdev stream (unix socket, server=on / server=off) ping each
 #           other. Test: stream-ping-skiff
+#   reset   A guest on -netdev stream,server=on reboots at the end of every boot; its peer (a
+#           client without reconnect-ms) stays up. A's second boot pings the peer: the
+#           connection survived the reset, as QEMU keeps it (skiff re-executes itself and hands
+#           it over, sock_util.h). Tests: stream-reset-{skiff,qemu}
 #   link    a VM on -netdev stream,server=on: no peer = link down; the lab host connects (socat)
 #           = up; it goes away = down again, each seen by the guest's e1000 driver (carrier and
 #           `ip link` NO-CARRIER/LOWER_UP). Tests: stream-link-{skiff,qemu}
@@ -24,7 +28,7 @@
 #           (SKIP with the reason when there is no passt or it cannot run in the lab host)
 # shellcheck source=tests/lab/scenarios/lib.sh
 . "$(dirname "$0")/lib.sh"
-parts=${*:-bridge script socket stream link xvmm passt}
+parts=${*:-bridge script socket stream reset link xvmm passt}
 base=(-enable-kvm -m 256M -smp 1 -kernel "$LAB_KERNEL" -initrd "$LAB_INITRD" -nographic)
 lab_bridge
 has() { [[ " $parts " == *" $1 "* ]]; }
@@ -160,6 +164,35 @@ if has stream; then
 	READY_A="wait_file /tmp/st-ss.sock 30"
 	vmpair stream stream skiff "stream,id=n0,server=on,addr.type=unix,addr.path=/tmp/st-ss.sock" \
 		skiff "stream,id=n0,server=off,addr.type=unix,addr.path=/tmp/st-ss.sock"
+fi
+if has reset; then
+	for vmm in skiff qemu; do
+		ta=reset-a-$vmm tb=reset-b-$vmm
+		rm -f /tmp/st-rs.sock
+		L2_TIMEOUT=$((LAB_L2_TIMEOUT * 4)) l2_bg "$ta" "$vmm" "${base[@]}" -append "$L2_APPEND lab.action=static,peer,reboot lab.ip=10.9.0.1/24 lab.peer=10.9.0.2 lab.peer_secs=100" \
+			-netdev "stream,id=n0,server=on,addr.type=unix,addr.path=/tmp/st-rs.sock" -device e1000,netdev=n0,mac=52:54:00:aa:00:01
+		wait_file /tmp/st-rs.sock 30 || echo "[reset] A's socket never appeared"
+		l2_wait "$ta" 'L2-STATIC-UP|L2-STATIC FAIL' $((LAB_L2_TIMEOUT * 2))
+		L2_TIMEOUT=$((LAB_L2_TIMEOUT * 4)) l2_bg "$tb" "$vmm" "${base[@]}" -append "$L2_APPEND lab.action=static,sleep:900 lab.ip=10.9.0.2/24" \
+			-netdev "stream,id=n0,server=off,addr.type=unix,addr.path=/tmp/st-rs.sock" -device e1000,netdev=n0,mac=52:54:00:aa:00:02
+		# Until A's guest has pinged on two boots (each ping waits up to 100 s for a reply).
+		for ((i = 0; i < LAB_L2_TIMEOUT * 3 * 4; i++)); do
+			[ "$(grep -c '^L2-PING 10.9.0.2 ' "/tmp/l2-$ta.log" 2>/dev/null)" -ge 2 ] && break
+			[ -e "/tmp/l2-$ta.rc" ] && break
+			sleep 0.25
+		done
+		l2_stop "$ta"
+		l2_stop "$tb"
+		l2_join "$ta"
+		l2_join "$tb"
+		pings=$(grep '^L2-PING 10.9.0.2 ' "/tmp/l2-$ta.log" | head -2 | cut -d' ' -f3 | tr '\n' ' ')
+		boots=$(grep -c 'L2-INIT-OK' "/tmp/l2-$ta.log")
+		if [ "$pings" = "OK OK " ]; then
+			result "stream-reset-$vmm" PASS "server guest pinged its peer on boot 1 and, after its reset, on boot 2: $(grep '^L2-PING 10.9.0.2 ' "/tmp/l2-$ta.log" | sed -n 2p | grep -o 'round-trip.*')"
+		else
+			result "stream-reset-$vmm" FAIL "server guest booted $boots time(s); its pings of the peer per boot: ${pings:-none}; peer: $(logline "$tb" 'L2-STATIC' | head -c 80)"
+		fi
+	done
 fi
 if has xvmm; then
 	# QEMU is A (iperf3 server), skiff is B (client)
