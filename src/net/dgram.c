@@ -222,6 +222,7 @@ int net_init_dgram(const char *id, struct kvlist *opts)
 		if (fd < 0)
 			return -1;
 		s = sockbe_new("dgram", id);
+		sockbe_user_fd(s);
 		snprintf(info, sizeof(info), "fd=%d", fd);
 		sockbe_dgram(s, fd, NULL, 0, info);
 		return 0;

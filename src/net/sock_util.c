@@ -43,6 +43,12 @@ struct sockbe {
 	char *unlink_path;
 	/* the data socket */
 	int fd;
+	/* fd= gave us the socket (or the listening one): the same command line names it again
+	 * after a reset (re-exec), so it stays inheritable and is not closed for a reset */
+	bool user_fd;
+	/* fd= stream whose connection ended: /dev/null holds its number (so nothing else gets
+	 * it before the re-exec, whose fd= names it again) */
+	int placeholder;
 	bool connecting;
 	bool registered;
 	uint32_t events;
@@ -86,13 +92,36 @@ static void *xmalloc(size_t n)
 	return p;
 }
 
-int sock_set_flags(int fd)
+/* Non-blocking; close-on-exec unless fd= gave it (sockbe_user_fd). */
+static void sockbe_set_flags(struct sockbe *s, int fd)
 {
 	int fl = fcntl(fd, F_GETFL);
 
-	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+	if (fl >= 0)
+		fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	if (!s->user_fd)
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+void sockbe_user_fd(struct sockbe *s)
+{
+	s->user_fd = true;
+}
+
+int sockbe_user_fd_gone(const char *id, const char *str)
+{
+	char var[128], want[64];
+	const char *val;
+
+	snprintf(var, sizeof(var), SOCKBE_ENV_PREFIX "%s", id);
+	snprintf(want, sizeof(want), "gone:%.40s", str);
+	val = getenv(var);
+	if (!val || strcmp(val, want) || !getenv("SKIFF_REBOOTED"))
 		return -1;
-	return fcntl(fd, F_SETFD, FD_CLOEXEC);
+	unsetenv(var);
+	warn_report("netdev %s: fd=%s: its connection ended before the guest's reset; the link "
+		    "stays down (as in QEMU, an fd= stream is not made again)", id, str);
+	return atoi(str);
 }
 
 struct sockbe *sockbe_new(const char *type, const char *id)
@@ -107,7 +136,7 @@ struct sockbe *sockbe_new(const char *type, const char *id)
 		ops = &sockbe_stream_ops;
 	else if (!strcmp(type, "dgram"))
 		ops = &sockbe_dgram_ops;
-	s->fd = s->lfd = -1;
+	s->fd = s->lfd = s->placeholder = -1;
 	s->nc = net_client_new(ops, id, s);
 	net_client_set_link(s->nc, false);
 	return s;
@@ -166,7 +195,19 @@ static void sockbe_close_fd(struct sockbe *s)
 	if (s->registered)
 		el_del_fd(s->fd);
 	s->registered = false;
-	close(s->fd);
+	if (s->user_fd && s->kind == SB_FD) {
+		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+		/* (dup2 closes the socket; its copy of the number is inheritable) */
+		if (nul >= 0 && dup2(nul, s->fd) == s->fd)
+			s->placeholder = s->fd;
+		else
+			close(s->fd);
+		if (nul >= 0)
+			close(nul);
+	} else {
+		close(s->fd);
+	}
 	s->fd = -1;
 	s->connecting = false;
 	s->rx_paused = false;
@@ -657,7 +698,7 @@ static bool sockbe_adopt(struct sockbe *s)
 			     s->nc->ops->type, s->nc->name, fd);
 		return false;
 	}
-	sock_set_flags((int)fd);
+	sockbe_set_flags(s, (int)fd);
 	sockbe_connected(s, (int)fd, peer);
 	if (mfd >= 0 && pread((int)mfd, &c, sizeof(c), 0) == (ssize_t)sizeof(c) &&
 	    c.rx_len <= SOCKBE_RBUF_SIZE && c.tx_len <= SOCKBE_TXQ_LIMIT) {
@@ -748,7 +789,7 @@ void sockbe_listen(struct sockbe *s, int lfd, const char *desc, const char *unli
 		if (!s->unlink_path)
 			die("out of memory");
 	}
-	sock_set_flags(lfd);
+	sockbe_set_flags(s, lfd);
 	if (el_add_fd(lfd, EPOLLIN, sockbe_accept_event, s) < 0)
 		die("cannot watch fd: %s", strerror(errno));
 	sockbe_info(s, "listening on %s", desc);
@@ -777,8 +818,16 @@ void sockbe_stream_fd(struct sockbe *s, int fd, const char *desc)
 	snprintf(s->desc, sizeof(s->desc), "%s", desc);
 	if (sockbe_adopt(s))
 		return;
-	sock_set_flags(fd);
+	sockbe_set_flags(s, fd);
 	sockbe_connected(s, fd, desc);
+}
+
+void sockbe_stream_gone(struct sockbe *s, int placeholder, const char *desc)
+{
+	s->kind = SB_FD;
+	s->placeholder = placeholder;
+	snprintf(s->desc, sizeof(s->desc), "%s", desc);
+	sockbe_info(s, "disconnected (%s)", s->desc);
 }
 
 void sockbe_dgram(struct sockbe *s, int fd, const struct sockaddr *dest, socklen_t len,
@@ -786,7 +835,7 @@ void sockbe_dgram(struct sockbe *s, int fd, const struct sockaddr *dest, socklen
 {
 	s->kind = SB_DGRAM;
 	snprintf(s->desc, sizeof(s->desc), "%s", desc);
-	sock_set_flags(fd);
+	sockbe_set_flags(s, fd);
 	if (dest && len) {
 		memcpy(&s->dest, dest, len);
 		s->destlen = len;
@@ -844,6 +893,26 @@ static void sockbe_cleanup(struct net_client *nc)
 	if (!s)
 		return;
 	sockbe_hand_over(s);
+	if (s->user_fd && runstate_pending() == RUNSTATE_RESET) {
+		/* The next image opens it again by number (fd=): leave it open. */
+		if (s->fd >= 0 && s->registered)
+			el_del_fd(s->fd);
+		s->registered = false;
+		s->fd = -1;
+		if (s->lfd >= 0)
+			el_del_fd(s->lfd);
+		s->lfd = -1;
+		if (s->kind == SB_FD && s->placeholder >= 0) {
+			char var[128], val[32];
+
+			snprintf(var, sizeof(var), SOCKBE_ENV_PREFIX "%s", nc->name);
+			snprintf(val, sizeof(val), "gone:%d", s->placeholder);
+			setenv(var, val, 1);
+			s->placeholder = -1;
+		}
+	}
+	if (s->placeholder >= 0)
+		close(s->placeholder);
 	sockbe_close_fd(s);
 	if (s->lfd >= 0) {
 		el_del_fd(s->lfd);

@@ -26,7 +26,8 @@
  * queued and not yet written, so the peer's and our record framing survive. The new image
  * (SKIFF_REBOOTED=1, same options) takes that connection instead of connecting (client) or
  * waiting for the next one (server; its listening socket is made afresh). Datagram sockets
- * are made afresh. */
+ * are made afresh. A socket given by fd= is never closed for a reset (the new image's fd=
+ * names it again); a stream one whose peer left before the reset is link-down after it. */
 #ifndef SKIFF_NET_SOCK_UTIL_H
 #define SKIFF_NET_SOCK_UTIL_H
 
@@ -53,6 +54,14 @@ struct net_client *sockbe_client(struct sockbe *s);
 /* Undo a sockbe_new() whose setup failed (frees the client). */
 void sockbe_free(struct sockbe *s);
 
+/* The socket the next call sets up came by fd= (before sockbe_listen/_stream_fd/_dgram): it
+ * stays inheritable and open across a reset's re-exec, whose command line names it again. */
+void sockbe_user_fd(struct sockbe *s);
+/* After a reset: when the previous image's fd= stream for netdev id had lost its connection
+ * (it is link-down for good, as in QEMU), its fd number (held by a /dev/null placeholder,
+ * warned); the caller then sets up with sockbe_stream_gone(). -1 otherwise. */
+int sockbe_user_fd_gone(const char *id, const char *str);
+void sockbe_stream_gone(struct sockbe *s, int placeholder, const char *desc);
 /* Server: lfd is bound and listening. desc: "127.0.0.1:1234" or a path.
  * unlink_path (may be NULL) is removed at cleanup. */
 void sockbe_listen(struct sockbe *s, int lfd, const char *desc, const char *unlink_path);
@@ -88,7 +97,5 @@ int sock_mcast_open(const struct sockaddr_in *group, const struct in_addr *local
 struct sockaddr_un;
 int sock_unix_addr(const char *path, bool abstract, bool tight, struct sockaddr_un *out,
 		   socklen_t *len);
-/* "Failed to bind socket" etc. with errno; sets non-blocking + cloexec. */
-int sock_set_flags(int fd);
 
 #endif

@@ -132,11 +132,19 @@ static int socket_udp(const char *id, const char *rhost, const char *lhost)
 
 static int socket_fd(const char *id, const char *str)
 {
-	int fd = sock_parse_fd("fd", str), type;
+	int fd, type;
 	socklen_t l = sizeof(type);
 	struct sockbe *s;
 	char info[64];
 
+	if ((fd = sockbe_user_fd_gone(id, str)) >= 0) {
+		s = sockbe_new("socket", id);
+		snprintf(info, sizeof(info), "socket: fd=%d", fd);
+		sockbe_user_fd(s);
+		sockbe_stream_gone(s, fd, info);
+		return 0;
+	}
+	fd = sock_parse_fd("fd", str);
 	if (fd < 0)
 		return -1;
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &l) < 0) {
@@ -145,6 +153,7 @@ static int socket_fd(const char *id, const char *str)
 		return -1;
 	}
 	s = sockbe_new("socket", id);
+	sockbe_user_fd(s);
 	snprintf(info, sizeof(info), "socket: fd=%d", fd);
 	if (type == SOCK_DGRAM) {
 		sockbe_dgram(s, fd, NULL, 0, info);

@@ -167,6 +167,13 @@ static int stream_fd(const char *id, struct kvlist *opts, bool server)
 		error_report("Parameter 'addr.str' is missing");
 		return -1;
 	}
+	if (!server && (fd = sockbe_user_fd_gone(id, str)) >= 0) {
+		s = sockbe_new("stream", id);
+		snprintf(desc, sizeof(desc), "fd=%d", fd);
+		sockbe_user_fd(s);
+		sockbe_stream_gone(s, fd, desc);
+		return 0;
+	}
 	fd = sock_parse_fd("addr.str", str);
 	if (fd < 0)
 		return -1;
@@ -178,6 +185,7 @@ static int stream_fd(const char *id, struct kvlist *opts, bool server)
 	getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &l);
 	snprintf(desc, sizeof(desc), "fd=%d", fd);
 	s = sockbe_new("stream", id);
+	sockbe_user_fd(s);
 	if (server) {
 		if (!acc) {
 			error_report("fd=%d is not a listening socket (server=on needs one)", fd);

@@ -239,6 +239,8 @@ int boot_linux_load(const struct guest_mem *mem, const struct boot_linux_params 
 				}
 				entry->rip = rip + shift;
 				entry->direct = 1;
+				debug_report("kernel: vmlinux copied (%llu MiB)",
+					     (unsigned long long)((end - start) >> 20));
 				end += shift;
 				kernel_end = end > kernel_end ? end : kernel_end;
 			}
@@ -302,6 +304,7 @@ int boot_linux_load(const struct guest_mem *mem, const struct boot_linux_params 
 		initrd_gpa = (top - p->initrd_size) & ~0xfffull;
 		if (guest_mem_write(mem, initrd_gpa, p->initrd, p->initrd_size))
 			return -1;
+		debug_report("initrd: copied (%llu MiB)", (unsigned long long)(p->initrd_size >> 20));
 		wr32(zp + HDR_RAMDISK_IMAGE, (uint32_t)initrd_gpa);
 		wr32(zp + HDR_RAMDISK_SIZE, (uint32_t)p->initrd_size);
 		wr32(zp + ZP_EXT_RAMDISK_IMAGE, (uint32_t)(initrd_gpa >> 32));

@@ -948,6 +948,62 @@ static void test_stream_reset_client_keeps_connection(void **state)
 	close(lfd);
 }
 
+/* Sockets given by fd= are named again by the re-executed image's command line: a datagram
+ * one and a connected stream one stay open (inheritable); a stream one whose peer left before
+ * the reset (its socket closed then, as QEMU closes it, the number held by /dev/null) gives a
+ * link-down backend, not a failed start. */
+static void test_stream_reset_user_fds(void **state)
+{
+	int dg[2], st[2], gone[2];
+	char o_dg[64], o_st[64], o_gone[64];
+	struct tnic *t;
+	uint8_t f[120], got[124];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM, 0, dg), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, st), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, gone), 0);
+	snprintf(o_dg, sizeof(o_dg), "fd=%d", dg[0]);
+	snprintf(o_st, sizeof(o_st), "addr.type=fd,addr.str=%d", st[0]);
+	snprintf(o_gone, sizeof(o_gone), "addr.type=fd,addr.str=%d", gone[0]);
+	assert_int_equal(nd("socket", "ud", o_dg), 0);
+	assert_int_equal(nd("stream", "us", o_st), 0);
+	assert_int_equal(nd("stream", "ug", o_gone), 0);
+	assert_int_equal(fcntl(dg[0], F_GETFD) & FD_CLOEXEC, 0);
+	assert_int_equal(fcntl(st[0], F_GETFD) & FD_CLOEXEC, 0);
+	close(gone[1]);
+	assert_true(wait_for(link_is_down, "ug", 3000));
+	assert_true(fcntl(gone[0], F_GETFD) >= 0);   /* /dev/null holds the number now */
+
+	reexec_sim();
+	assert_true(fcntl(dg[0], F_GETFD) >= 0);
+	assert_int_equal(nd("socket", "ud", o_dg), 0);
+	assert_int_equal(nd("stream", "us", o_st), 0);
+	assert_int_equal(nd("stream", "ug", o_gone), 0);
+	assert_true(log_has("ended before the guest's reset"));
+	unsetenv("SKIFF_REBOOTED");
+	vmm_lock();
+	assert_true(net_client_find("ug")->link_down);
+	assert_false(net_client_find("us")->link_down);
+	t = tnic_attach("ud", false);
+	vmm_unlock();
+	frame_fill(f, sizeof(f), 7);
+	assert_int_equal(send(dg[1], f, sizeof(f), 0), (ssize_t)sizeof(f));
+	assert_true(wait_frames(t, 1, 3000));
+	vmm_lock();
+	t = tnic_attach("us", false);
+	vmm_unlock();
+	send_record(st[1], f, sizeof(f));
+	assert_true(wait_frames(t, 1, 3000));
+	LOCKED(nic_send(t->nc, f, sizeof(f)));
+	assert_true(read_all(st[1], got, sizeof(got)));
+	assert_memory_equal(got + 4, f, sizeof(f));
+	/* Without a reset that number (/dev/null now) is no socket for fd=. */
+	assert_int_equal(nd("stream", "ug2", o_gone), -1);
+	assert_true(log_has("is not a stream socket"));
+	close(dg[1]);
+	close(st[1]);
+}
+
 static int st_setup(void **state)
 {
 	return common_setup(state);
@@ -980,6 +1036,7 @@ int main(void)
 						common_teardown),
 		cmocka_unit_test_setup_teardown(test_stream_reset_client_keeps_connection, st_setup,
 						common_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_reset_user_fds, st_setup, common_teardown),
 	};
 	/* The peer may close first (that is what some tests provoke): a write
 	 * from the test side must fail with EPIPE, not kill the test. */
