@@ -108,21 +108,6 @@ void sockbe_user_fd(struct sockbe *s)
 	s->user_fd = true;
 }
 
-int sockbe_user_fd_gone(const char *id, const char *str)
-{
-	char var[128], want[64];
-	const char *val;
-
-	snprintf(var, sizeof(var), SOCKBE_ENV_PREFIX "%s", id);
-	snprintf(want, sizeof(want), "gone:%.40s", str);
-	val = getenv(var);
-	if (!val || strcmp(val, want) || !getenv("SKIFF_REBOOTED"))
-		return -1;
-	unsetenv(var);
-	warn_report("netdev %s: fd=%s: its connection ended before the guest's reset; the link "
-		    "stays down (as in QEMU, an fd= stream is not made again)", id, str);
-	return atoi(str);
-}
 
 struct sockbe *sockbe_new(const char *type, const char *id)
 {
@@ -657,6 +642,31 @@ static void sockbe_start_connect(struct sockbe *s)
 
 /* ---- reset hand-over (sock_util.h) ---------------------------------------- */
 
+bool sockbe_user_fd_gone(const char *type, const char *id, const char *str,
+			 const char *info_prefix)
+{
+	char var[128], want[64];
+	const char *val;
+	struct sockbe *s;
+
+	snprintf(var, sizeof(var), SOCKBE_ENV_PREFIX "%s", id);
+	snprintf(want, sizeof(want), "gone:%.40s", str);
+	val = getenv(var);
+	if (!val || strcmp(val, want) || !getenv("SKIFF_REBOOTED"))
+		return false;
+	unsetenv(var);
+	warn_report("netdev %s: fd=%s: its connection ended before the guest's reset; the link "
+		    "stays down (as in QEMU, an fd= stream is not made again)", id, str);
+	s = sockbe_new(type, id);
+	s->user_fd = true;
+	s->kind = SB_FD;
+	s->placeholder = atoi(str);
+	snprintf(s->desc, sizeof(s->desc), "%sfd=%d", info_prefix, s->placeholder);
+	sockbe_info(s, "disconnected (%s)", s->desc);
+	return true;
+}
+
+
 /* What a stream's buffers carry across the re-exec: this header, then the received bytes not
  * yet delivered (whole records, then at most one partial one), then the queued bytes not yet
  * written (the first may be the rest of a record half written). */
@@ -820,14 +830,6 @@ void sockbe_stream_fd(struct sockbe *s, int fd, const char *desc)
 		return;
 	sockbe_set_flags(s, fd);
 	sockbe_connected(s, fd, desc);
-}
-
-void sockbe_stream_gone(struct sockbe *s, int placeholder, const char *desc)
-{
-	s->kind = SB_FD;
-	s->placeholder = placeholder;
-	snprintf(s->desc, sizeof(s->desc), "%s", desc);
-	sockbe_info(s, "disconnected (%s)", s->desc);
 }
 
 void sockbe_dgram(struct sockbe *s, int fd, const struct sockaddr *dest, socklen_t len,

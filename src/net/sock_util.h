@@ -57,11 +57,12 @@ void sockbe_free(struct sockbe *s);
 /* The socket the next call sets up came by fd= (before sockbe_listen/_stream_fd/_dgram): it
  * stays inheritable and open across a reset's re-exec, whose command line names it again. */
 void sockbe_user_fd(struct sockbe *s);
-/* After a reset: when the previous image's fd= stream for netdev id had lost its connection
- * (it is link-down for good, as in QEMU), its fd number (held by a /dev/null placeholder,
- * warned); the caller then sets up with sockbe_stream_gone(). -1 otherwise. */
-int sockbe_user_fd_gone(const char *id, const char *str);
-void sockbe_stream_gone(struct sockbe *s, int placeholder, const char *desc);
+/* After a reset: when the previous image's fd=str stream for netdev id had lost its
+ * connection, set up that netdev link-down for good, as QEMU leaves it (its number is held by
+ * a /dev/null placeholder; warned; info "<info_prefix>fd=N") and return true; false: set up
+ * as usual. */
+bool sockbe_user_fd_gone(const char *type, const char *id, const char *str,
+			 const char *info_prefix);
 /* Server: lfd is bound and listening. desc: "127.0.0.1:1234" or a path.
  * unlink_path (may be NULL) is removed at cleanup. */
 void sockbe_listen(struct sockbe *s, int lfd, const char *desc, const char *unlink_path);

@@ -137,13 +137,8 @@ static int socket_fd(const char *id, const char *str)
 	struct sockbe *s;
 	char info[64];
 
-	if ((fd = sockbe_user_fd_gone(id, str)) >= 0) {
-		s = sockbe_new("socket", id);
-		snprintf(info, sizeof(info), "socket: fd=%d", fd);
-		sockbe_user_fd(s);
-		sockbe_stream_gone(s, fd, info);
+	if (sockbe_user_fd_gone("socket", id, str, "socket: "))
 		return 0;
-	}
 	fd = sock_parse_fd("fd", str);
 	if (fd < 0)
 		return -1;

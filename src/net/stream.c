@@ -167,13 +167,8 @@ static int stream_fd(const char *id, struct kvlist *opts, bool server)
 		error_report("Parameter 'addr.str' is missing");
 		return -1;
 	}
-	if (!server && (fd = sockbe_user_fd_gone(id, str)) >= 0) {
-		s = sockbe_new("stream", id);
-		snprintf(desc, sizeof(desc), "fd=%d", fd);
-		sockbe_user_fd(s);
-		sockbe_stream_gone(s, fd, desc);
+	if (!server && sockbe_user_fd_gone("stream", id, str, ""))
 		return 0;
-	}
 	fd = sock_parse_fd("addr.str", str);
 	if (fd < 0)
 		return -1;

@@ -805,14 +805,8 @@ static void reexec_sim(void)
 {
 	loop_stop();
 	runstate_request(RUNSTATE_RESET);
-	net_cleanup();
+	common_free();
 	runstate_clear();
-	for (int i = 0; i < 16; i++) {
-		tnic_free(tnics[i]);
-		tnics[i] = NULL;
-	}
-	net_client_free_all();
-	el_fini();
 	setenv("SKIFF_REBOOTED", "1", 1);
 	loop_start();
 }
@@ -954,24 +948,29 @@ static void test_stream_reset_client_keeps_connection(void **state)
  * link-down backend, not a failed start. */
 static void test_stream_reset_user_fds(void **state)
 {
-	int dg[2], st[2], gone[2];
-	char o_dg[64], o_st[64], o_gone[64];
+	int dg[2], st[2], gone[2], sgone[2];
+	char o_dg[64], o_st[64], o_gone[64], o_sgone[64];
 	struct tnic *t;
 	uint8_t f[120], got[124];
 
 	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM, 0, dg), 0);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, st), 0);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, gone), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sgone), 0);
 	snprintf(o_dg, sizeof(o_dg), "fd=%d", dg[0]);
 	snprintf(o_st, sizeof(o_st), "addr.type=fd,addr.str=%d", st[0]);
 	snprintf(o_gone, sizeof(o_gone), "addr.type=fd,addr.str=%d", gone[0]);
+	snprintf(o_sgone, sizeof(o_sgone), "fd=%d", sgone[0]);
 	assert_int_equal(nd("socket", "ud", o_dg), 0);
 	assert_int_equal(nd("stream", "us", o_st), 0);
 	assert_int_equal(nd("stream", "ug", o_gone), 0);
+	assert_int_equal(nd("socket", "usg", o_sgone), 0);
 	assert_int_equal(fcntl(dg[0], F_GETFD) & FD_CLOEXEC, 0);
 	assert_int_equal(fcntl(st[0], F_GETFD) & FD_CLOEXEC, 0);
 	close(gone[1]);
+	close(sgone[1]);
 	assert_true(wait_for(link_is_down, "ug", 3000));
+	assert_true(wait_for(link_is_down, "usg", 3000));
 	assert_true(fcntl(gone[0], F_GETFD) >= 0);   /* /dev/null holds the number now */
 
 	reexec_sim();
@@ -980,9 +979,12 @@ static void test_stream_reset_user_fds(void **state)
 	assert_int_equal(nd("stream", "us", o_st), 0);
 	assert_int_equal(nd("stream", "ug", o_gone), 0);
 	assert_true(log_has("ended before the guest's reset"));
+	assert_int_equal(nd("socket", "usg", o_sgone), 0);
 	unsetenv("SKIFF_REBOOTED");
 	vmm_lock();
 	assert_true(net_client_find("ug")->link_down);
+	assert_true(net_client_find("usg")->link_down);
+	assert_non_null(strstr(net_client_find("usg")->info, "socket: fd="));
 	assert_false(net_client_find("us")->link_down);
 	t = tnic_attach("ud", false);
 	vmm_unlock();

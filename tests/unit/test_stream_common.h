@@ -289,9 +289,9 @@ static int common_setup(void **state)
 	return 0;
 }
 
-static int common_teardown(void **state)
+/* Everything net and the loop hold, freed (the loop stopped). */
+static inline void common_free(void)
 {
-	loop_stop();
 	for (int i = 0; i < 16; i++) {
 		tnic_free(tnics[i]);
 		tnics[i] = NULL;
@@ -299,6 +299,12 @@ static int common_teardown(void **state)
 	net_cleanup();
 	net_client_free_all();
 	el_fini();
+}
+
+static int common_teardown(void **state)
+{
+	loop_stop();
+	common_free();
 	log_capture_stop();
 	return 0;
 }
