@@ -92,14 +92,20 @@ static void *xmalloc(size_t n)
 	return p;
 }
 
-/* Non-blocking; close-on-exec unless fd= gave it (sockbe_user_fd). */
-static void sockbe_set_flags(struct sockbe *s, int fd)
+/* fd= gave us the data socket (not so a connection accepted on an fd= listening socket). */
+static bool sockbe_data_fd_is_users(const struct sockbe *s)
+{
+	return s->user_fd && (s->kind == SB_FD || s->kind == SB_DGRAM);
+}
+
+/* Non-blocking; close-on-exec unless it is the user's (fd=: see user_fd). */
+static void sockbe_set_flags(int fd, bool users)
 {
 	int fl = fcntl(fd, F_GETFL);
 
 	if (fl >= 0)
 		fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-	if (!s->user_fd)
+	if (!users)
 		fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
@@ -183,11 +189,11 @@ static void sockbe_close_fd(struct sockbe *s)
 	if (s->user_fd && s->kind == SB_FD) {
 		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
-		/* (dup2 closes the socket; its copy of the number is inheritable) */
-		if (nul >= 0 && dup2(nul, s->fd) == s->fd)
-			s->placeholder = s->fd;
-		else
-			close(s->fd);
+		/* (dup2 closes the socket; its copy of the number is inheritable). Without
+		 * /dev/null the shut-down socket itself holds the number. */
+		if (nul < 0 || dup2(nul, s->fd) != s->fd)
+			shutdown(s->fd, SHUT_RDWR);
+		s->placeholder = s->fd;
 		if (nul >= 0)
 			close(nul);
 	} else {
@@ -645,14 +651,21 @@ static void sockbe_start_connect(struct sockbe *s)
 bool sockbe_user_fd_gone(const char *type, const char *id, const char *str,
 			 const char *info_prefix)
 {
-	char var[128], want[64];
+	char var[128], *end;
 	const char *val;
 	struct sockbe *s;
+	long want, was;
 
 	snprintf(var, sizeof(var), SOCKBE_ENV_PREFIX "%s", id);
-	snprintf(want, sizeof(want), "gone:%.40s", str);
 	val = getenv(var);
-	if (!val || strcmp(val, want) || !getenv("SKIFF_REBOOTED"))
+	if (!val || strncmp(val, "gone:", 5) || !getenv("SKIFF_REBOOTED"))
+		return false;
+	errno = 0;
+	want = strtol(str, &end, 10);
+	if (errno || *end || !*str)
+		return false;
+	was = strtol(val + 5, &end, 10);
+	if (errno || *end || was != want || want < 0 || want > INT_MAX)
 		return false;
 	unsetenv(var);
 	warn_report("netdev %s: fd=%s: its connection ended before the guest's reset; the link "
@@ -660,7 +673,7 @@ bool sockbe_user_fd_gone(const char *type, const char *id, const char *str,
 	s = sockbe_new(type, id);
 	s->user_fd = true;
 	s->kind = SB_FD;
-	s->placeholder = atoi(str);
+	s->placeholder = (int)want;
 	snprintf(s->desc, sizeof(s->desc), "%sfd=%d", info_prefix, s->placeholder);
 	sockbe_info(s, "disconnected (%s)", s->desc);
 	return true;
@@ -674,10 +687,47 @@ struct sockbe_carry {
 	uint32_t rx_len, tx_len;
 };
 
+/* Whether fd is the memfd sockbe_hand_over() made (not some other inherited fd). */
+static bool sockbe_is_carry(int fd)
+{
+	char link[64], path[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return false;
+	link[n] = 0;
+	return !strncmp(link, "/memfd:skiff-stream-carry", 25);
+}
+
+/* The carried bytes into the (empty) buffers. false when they cannot be read back. */
+static bool sockbe_carry_in(struct sockbe *s, int mfd)
+{
+	struct sockbe_carry c;
+
+	if (pread(mfd, &c, sizeof(c), 0) != (ssize_t)sizeof(c) || c.rx_len > SOCKBE_RBUF_SIZE ||
+	    c.tx_len > SOCKBE_TXQ_LIMIT)
+		return false;
+	if (!s->rbuf)
+		s->rbuf = xmalloc(SOCKBE_RBUF_SIZE);
+	if (!s->txbuf)
+		s->txbuf = xmalloc(SOCKBE_TXQ_LIMIT);
+	if (pread(mfd, s->rbuf, c.rx_len, sizeof(c)) != (ssize_t)c.rx_len ||
+	    pread(mfd, s->txbuf, c.tx_len, sizeof(c) + c.rx_len) != (ssize_t)c.tx_len)
+		return false;
+	s->rstart = s->tx_start = 0;
+	s->rend = c.rx_len;
+	s->tx_end = c.tx_len;
+	return true;
+}
+
 /* The new image's side: a connection the previous image handed over for this netdev, taken
- * as if it had just connected. false when there is none (or it is not a connected stream
- * socket any more): the caller sets up as on a first start. */
-static bool sockbe_adopt(struct sockbe *s)
+ * as if it had just connected. false when there is none, or it is not a connected stream
+ * socket any more, or (want_fd >= 0, fd=) not that fd: the caller sets up as on a first
+ * start; fds the variable named are closed then, but for the user's fd= number. A
+ * connection whose carried bytes are lost is dropped (its records would be cut). */
+static bool sockbe_adopt(struct sockbe *s, int want_fd)
 {
 	char var[128], peer[128];
 	const char *val;
@@ -687,7 +737,7 @@ static bool sockbe_adopt(struct sockbe *s)
 	socklen_t l = sizeof(type);
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
-	struct sockbe_carry c;
+	bool carried;
 
 	snprintf(var, sizeof(var), SOCKBE_ENV_PREFIX "%s", s->nc->name);
 	val = getenv(var);
@@ -700,30 +750,44 @@ static bool sockbe_adopt(struct sockbe *s)
 	snprintf(peer, sizeof(peer), "%s", *end == ':' ? end + 1 : "");
 	unsetenv(var);
 	if (errno || fd < 0 || fd > INT_MAX || mfd < -1 || mfd > INT_MAX || !*peer ||
-	    !getenv("SKIFF_REBOOTED"))
+	    !getenv("SKIFF_REBOOTED") || (want_fd >= 0 && fd != want_fd))
 		return false;
+	if (mfd >= 0 && !sockbe_is_carry((int)mfd))
+		mfd = -1;   /* not ours: left alone */
 	if (getsockopt((int)fd, SOL_SOCKET, SO_TYPE, &type, &l) < 0 || type != SOCK_STREAM ||
 	    getpeername((int)fd, (struct sockaddr *)&ss, &sl) < 0) {
 		debug_report("%s %s: handed-over fd %ld is not a connected stream socket: ignored",
 			     s->nc->ops->type, s->nc->name, fd);
+		if (mfd >= 0)
+			close((int)mfd);
+		if (want_fd < 0 && type == SOCK_STREAM)
+			close((int)fd);   /* (a connection that ended during the reset) */
 		return false;
 	}
-	sockbe_set_flags(s, (int)fd);
-	sockbe_connected(s, (int)fd, peer);
-	if (mfd >= 0 && pread((int)mfd, &c, sizeof(c), 0) == (ssize_t)sizeof(c) &&
-	    c.rx_len <= SOCKBE_RBUF_SIZE && c.tx_len <= SOCKBE_TXQ_LIMIT) {
-		if (!s->rbuf)
-			s->rbuf = xmalloc(SOCKBE_RBUF_SIZE);
-		if (!s->txbuf)
-			s->txbuf = xmalloc(SOCKBE_TXQ_LIMIT);
-		if (pread((int)mfd, s->rbuf, c.rx_len, sizeof(c)) == (ssize_t)c.rx_len &&
-		    pread((int)mfd, s->txbuf, c.tx_len, sizeof(c) + c.rx_len) == (ssize_t)c.tx_len) {
-			s->rend = c.rx_len;
-			s->tx_end = c.tx_len;
-		}
-	}
+	sockbe_set_flags((int)fd, want_fd >= 0);
+	carried = mfd < 0 || sockbe_carry_in(s, (int)mfd);
 	if (mfd >= 0)
 		close((int)mfd);
+	if (!carried) {
+		warn_report("%s %s: the bytes in transit could not be kept across the reset: "
+			    "connection dropped", s->nc->ops->type, s->nc->name);
+		s->rstart = s->rend = s->tx_start = s->tx_end = 0;
+		if (want_fd >= 0) {
+			sockbe_connected(s, (int)fd, peer);
+			sockbe_disconnect(s, "bytes lost in the reset");
+			return true;
+		}
+		close((int)fd);
+		return false;
+	}
+	{
+		/* sockbe_connected() starts with empty buffers: it gets the carried ones after */
+		size_t re = s->rend, te = s->tx_end;
+
+		sockbe_connected(s, (int)fd, peer);
+		s->rend = re;
+		s->tx_end = te;
+	}
 	if (s->rend) {
 		/* Buffered records: delivered from the loop (the NIC may drop them: it is
 		 * being reset too), and the read resumes behind them. */
@@ -759,9 +823,10 @@ static bool sockbe_hand_over(struct sockbe *s)
 		mfd = memfd_create("skiff-stream-carry", 0);
 		if (mfd < 0 ||
 		    pwrite(mfd, &c, sizeof(c), 0) != (ssize_t)sizeof(c) ||
-		    pwrite(mfd, s->rbuf + s->rstart, c.rx_len, sizeof(c)) != (ssize_t)c.rx_len ||
-		    pwrite(mfd, s->txbuf + s->tx_start, c.tx_len, sizeof(c) + c.rx_len) !=
-			    (ssize_t)c.tx_len) {
+		    (c.rx_len && pwrite(mfd, s->rbuf + s->rstart, c.rx_len, sizeof(c)) !=
+				 (ssize_t)c.rx_len) ||
+		    (c.tx_len && pwrite(mfd, s->txbuf + s->tx_start, c.tx_len,
+					sizeof(c) + c.rx_len) != (ssize_t)c.tx_len)) {
 			debug_report("%s %s: cannot keep the buffers across the reset: %s",
 				     s->nc->ops->type, s->nc->name, strerror(errno));
 			if (mfd >= 0)
@@ -799,11 +864,11 @@ void sockbe_listen(struct sockbe *s, int lfd, const char *desc, const char *unli
 		if (!s->unlink_path)
 			die("out of memory");
 	}
-	sockbe_set_flags(s, lfd);
+	sockbe_set_flags(lfd, s->user_fd);
 	if (el_add_fd(lfd, EPOLLIN, sockbe_accept_event, s) < 0)
 		die("cannot watch fd: %s", strerror(errno));
 	sockbe_info(s, "listening on %s", desc);
-	if (sockbe_adopt(s))
+	if (sockbe_adopt(s, -1))
 		el_mod_fd(lfd, 0);      /* one client at a time: it is still here */
 }
 
@@ -818,7 +883,7 @@ void sockbe_connect(struct sockbe *s, const struct sockaddr *addr, socklen_t len
 	s->timer = el_timer_new(sockbe_reconnect_timer, s);
 	if (!s->timer)
 		die("out of memory");
-	if (!sockbe_adopt(s))
+	if (!sockbe_adopt(s, -1))
 		sockbe_start_connect(s);
 }
 
@@ -826,9 +891,9 @@ void sockbe_stream_fd(struct sockbe *s, int fd, const char *desc)
 {
 	s->kind = SB_FD;
 	snprintf(s->desc, sizeof(s->desc), "%s", desc);
-	if (sockbe_adopt(s))
+	if (sockbe_adopt(s, fd))
 		return;
-	sockbe_set_flags(s, fd);
+	sockbe_set_flags(fd, s->user_fd);
 	sockbe_connected(s, fd, desc);
 }
 
@@ -837,7 +902,7 @@ void sockbe_dgram(struct sockbe *s, int fd, const struct sockaddr *dest, socklen
 {
 	s->kind = SB_DGRAM;
 	snprintf(s->desc, sizeof(s->desc), "%s", desc);
-	sockbe_set_flags(s, fd);
+	sockbe_set_flags(fd, s->user_fd);
 	if (dest && len) {
 		memcpy(&s->dest, dest, len);
 		s->destlen = len;
@@ -894,13 +959,17 @@ static void sockbe_cleanup(struct net_client *nc)
 
 	if (!s)
 		return;
-	sockbe_hand_over(s);
+	if (runstate_pending() == RUNSTATE_RESET && !sockbe_hand_over(s) && s->fd >= 0 &&
+	    s->kind == SB_FD && s->user_fd)
+		sockbe_close_fd(s);   /* not handed over: link-down after the reset ("gone") */
 	if (s->user_fd && runstate_pending() == RUNSTATE_RESET) {
-		/* The next image opens it again by number (fd=): leave it open. */
-		if (s->fd >= 0 && s->registered)
-			el_del_fd(s->fd);
-		s->registered = false;
-		s->fd = -1;
+		/* The next image opens them again by number (fd=): leave them open. */
+		if (s->fd >= 0 && sockbe_data_fd_is_users(s)) {
+			if (s->registered)
+				el_del_fd(s->fd);
+			s->registered = false;
+			s->fd = -1;
+		}
 		if (s->lfd >= 0)
 			el_del_fd(s->lfd);
 		s->lfd = -1;
@@ -913,9 +982,11 @@ static void sockbe_cleanup(struct net_client *nc)
 			s->placeholder = -1;
 		}
 	}
+	if (runstate_pending() != RUNSTATE_RESET)
+		s->user_fd = false;   /* the last exit: close the user's sockets plainly */
+	sockbe_close_fd(s);
 	if (s->placeholder >= 0)
 		close(s->placeholder);
-	sockbe_close_fd(s);
 	if (s->lfd >= 0) {
 		el_del_fd(s->lfd);
 		close(s->lfd);

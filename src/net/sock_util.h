@@ -23,11 +23,13 @@
  * a stream's connection, so skiff hands it over: at cleanup with a reset pending, a connected
  * stream's fd is left open without FD_CLOEXEC and SOCKBE_ENV_PREFIX<netdev id> is set to
  * "<fd>:<memfd or -1>:<peer>"; the memfd holds the bytes read and not yet delivered and those
- * queued and not yet written, so the peer's and our record framing survive. The new image
- * (SKIFF_REBOOTED=1, same options) takes that connection instead of connecting (client) or
- * waiting for the next one (server; its listening socket is made afresh). Datagram sockets
- * are made afresh. A socket given by fd= is never closed for a reset (the new image's fd=
- * names it again); a stream one whose peer left before the reset is link-down after it. */
+ * queued and not yet written, so the peer's and our record framing survive (a connection
+ * whose bytes cannot be carried is dropped rather than cut). The new image (SKIFF_REBOOTED=1,
+ * same options) takes that connection instead of connecting (client) or waiting for the next
+ * one (server). Listening and datagram sockets skiff made are made afresh; sockets the user
+ * gave by fd= (data or listening) are never closed for a reset, as the new image's fd= names
+ * them again; an fd= stream whose peer left before the reset is link-down after it (its
+ * number held by /dev/null, the variable set to "gone:<fd>"). */
 #ifndef SKIFF_NET_SOCK_UTIL_H
 #define SKIFF_NET_SOCK_UTIL_H
 

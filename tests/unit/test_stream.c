@@ -16,6 +16,8 @@
 #include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/ioctl.h>
+#include <linux/sockios.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -811,6 +813,14 @@ static void reexec_sim(void)
 	loop_start();
 }
 
+/* Our side's socket has nothing unread by the other side (SIOCOUTQ). */
+static bool peer_read_all(void *arg)
+{
+	int n = -1;
+
+	return ioctl(*(int *)arg, SIOCOUTQ, &n) == 0 && n == 0;
+}
+
 /* The fd a hand-over variable names; it is open and inheritable. */
 static int handed_over_fd(const char *id)
 {
@@ -842,7 +852,7 @@ static void test_stream_reset_server_keeps_connection(void **state)
 	put_be32(hdr, sizeof(f));
 	write_all(fd, hdr, sizeof(hdr));
 	write_all(fd, f, 300);
-	settle(50);
+	assert_true(wait_for(peer_read_all, &fd, 3000));   /* the half record is in skiff's buffer */
 	frame_fill(g, sizeof(g), 2);
 	LOCKED(net_send_buf(t->nc, g, sizeof(g)));   /* no poll: the batch has not ended */
 	vmm_lock();
@@ -1006,6 +1016,49 @@ static void test_stream_reset_user_fds(void **state)
 	close(st[1]);
 }
 
+/* server=on with a listening socket given by fd=: that socket stays the user's (inheritable,
+ * open across the reset); the connection accepted on it is skiff's (close-on-exec again in
+ * the new image, which takes it over). */
+static void test_stream_reset_listen_fd(void **state)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char opts[64];
+	struct tnic *t;
+	int lfd, cfd, kept;
+	uint8_t f[90];
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%.90s/lfd.sock", tmpdir);
+	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	assert_int_equal(listen(lfd, 4), 0);
+	snprintf(opts, sizeof(opts), "server=on,addr.type=fd,addr.str=%d", lfd);
+	assert_int_equal(nd("stream", "lf", opts), 0);
+	cfd = unix_connect(sun.sun_path);
+	assert_true(wait_for(link_is_up, "lf", 3000));
+
+	reexec_sim();
+	kept = handed_over_fd("lf");
+	assert_true(kept != lfd);
+	assert_int_equal(fcntl(lfd, F_GETFD) & FD_CLOEXEC, 0);
+	assert_int_equal(nd("stream", "lf", opts), 0);
+	unsetenv("SKIFF_REBOOTED");
+	assert_int_equal(fcntl(kept, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	assert_int_equal(fcntl(lfd, F_GETFD) & FD_CLOEXEC, 0);
+	vmm_lock();
+	assert_false(net_client_find("lf")->link_down);
+	t = tnic_attach("lf", false);
+	vmm_unlock();
+	frame_fill(f, sizeof(f), 9);
+	send_record(cfd, f, sizeof(f));
+	assert_true(wait_frames(t, 1, 3000));
+	close(cfd);
+	assert_true(wait_for(link_is_down, "lf", 3000));
+	/* and the listening socket still takes the next client */
+	cfd = unix_connect(sun.sun_path);
+	assert_true(wait_for(link_is_up, "lf", 3000));
+	close(cfd);
+}
+
 static int st_setup(void **state)
 {
 	return common_setup(state);
@@ -1039,6 +1092,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stream_reset_client_keeps_connection, st_setup,
 						common_teardown),
 		cmocka_unit_test_setup_teardown(test_stream_reset_user_fds, st_setup, common_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_reset_listen_fd, st_setup, common_teardown),
 	};
 	/* The peer may close first (that is what some tests provoke): a write
 	 * from the test side must fail with EPIPE, not kill the test. */

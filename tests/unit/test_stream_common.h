@@ -24,6 +24,7 @@
 #include "net/netdev.h"
 #include "util/event_loop.h"
 #include "util/log.h"
+#include "vm/runstate.h"
 #include "test_log.h"     /* log capture (logbuf, log_has, log_clear) */
 
 /* ---- the loop thread ------------------------------------------------- */
@@ -305,6 +306,9 @@ static int common_teardown(void **state)
 {
 	loop_stop();
 	common_free();
+	/* (what a test of the reset path may leave behind when it fails half-way) */
+	runstate_clear();
+	unsetenv("SKIFF_REBOOTED");
 	log_capture_stop();
 	return 0;
 }
