@@ -25,6 +25,7 @@
 #include "hw/rtc.h"
 #include "hw/serial.h"
 #include "net/netdev.h"
+#include "util/env.h"
 #include "util/event_loop.h"
 #include "util/log.h"
 #include "vm/layout.h"
@@ -33,8 +34,6 @@
 #include "vm/exit_stats.h"
 #include "vm/vm.h"
 
-/* Set in the environment of a re-executed skiff after a guest reset. */
-#define ENV_REBOOTED "SKIFF_REBOOTED"
 
 static struct skiff_config cfg;
 static struct vm vm;

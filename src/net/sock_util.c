@@ -114,7 +114,6 @@ void sockbe_user_fd(struct sockbe *s)
 	s->user_fd = true;
 }
 
-
 struct sockbe *sockbe_new(const char *type, const char *id)
 {
 	struct sockbe *s = calloc(1, sizeof(*s));
@@ -658,8 +657,8 @@ bool sockbe_user_fd_gone(const char *type, const char *id, const char *str,
 
 	snprintf(var, sizeof(var), SOCKBE_ENV_PREFIX "%s", id);
 	val = getenv(var);
-	if (!val || strncmp(val, "gone:", 5) || !getenv("SKIFF_REBOOTED"))
-		return false;
+	if (!val || strncmp(val, "gone:", 5) || !getenv(ENV_REBOOTED))
+		return false;   /* (a connection handed over is sockbe_adopt's) */
 	errno = 0;
 	want = strtol(str, &end, 10);
 	if (errno || *end || !*str)
@@ -678,7 +677,6 @@ bool sockbe_user_fd_gone(const char *type, const char *id, const char *str,
 	sockbe_info(s, "disconnected (%s)", s->desc);
 	return true;
 }
-
 
 /* What a stream's buffers carry across the re-exec: this header, then the received bytes not
  * yet delivered (whole records, then at most one partial one), then the queued bytes not yet
@@ -729,8 +727,8 @@ static bool sockbe_carry_in(struct sockbe *s, int mfd)
  * connection whose carried bytes are lost is dropped (its records would be cut). */
 static bool sockbe_adopt(struct sockbe *s, int want_fd)
 {
-	char var[128], peer[128];
-	const char *val;
+	char buf[192], peer[128];
+	const char *val = env_take_over(SOCKBE_ENV_PREFIX, s->nc->name, buf, sizeof(buf));
 	long fd, mfd = -1;
 	char *end;
 	int type = 0;
@@ -739,8 +737,6 @@ static bool sockbe_adopt(struct sockbe *s, int want_fd)
 	socklen_t sl = sizeof(ss);
 	bool carried;
 
-	snprintf(var, sizeof(var), SOCKBE_ENV_PREFIX "%s", s->nc->name);
-	val = getenv(var);
 	if (!val)
 		return false;
 	errno = 0;
@@ -748,9 +744,8 @@ static bool sockbe_adopt(struct sockbe *s, int want_fd)
 	if (*end == ':')
 		mfd = strtol(end + 1, &end, 10);
 	snprintf(peer, sizeof(peer), "%s", *end == ':' ? end + 1 : "");
-	unsetenv(var);
 	if (errno || fd < 0 || fd > INT_MAX || mfd < -1 || mfd > INT_MAX || !*peer ||
-	    !getenv("SKIFF_REBOOTED") || (want_fd >= 0 && fd != want_fd))
+	    (want_fd >= 0 && fd != want_fd))
 		return false;
 	if (mfd >= 0 && !sockbe_is_carry((int)mfd))
 		mfd = -1;   /* not ours: left alone */
@@ -805,17 +800,16 @@ static bool sockbe_adopt(struct sockbe *s, int want_fd)
 	return true;
 }
 
-/* The old image's side, at cleanup with a reset pending: leave the connection open for the
+/* The old image's side, at cleanup with a reset pending (the caller's check): leave the connection open for the
  * next image and say where it is. Its buffers go in a memfd, so that no record is cut. true
  * when handed over (s->fd is then -1, not closed). */
 static bool sockbe_hand_over(struct sockbe *s)
 {
-	char var[128], val[192];
+	char val[192];
 	struct sockbe_carry c = { 0, 0 };
-	int mfd = -1, fl;
+	int mfd = -1;
 
-	if (runstate_pending() != RUNSTATE_RESET || s->fd < 0 || s->connecting ||
-	    s->kind == SB_DGRAM)
+	if (s->fd < 0 || s->connecting || s->kind == SB_DGRAM)
 		return false;
 	c.rx_len = (uint32_t)(s->rend - s->rstart);
 	c.tx_len = (uint32_t)(s->tx_end - s->tx_start);
@@ -834,10 +828,8 @@ static bool sockbe_hand_over(struct sockbe *s)
 			return false;
 		}
 	}
-	snprintf(var, sizeof(var), SOCKBE_ENV_PREFIX "%s", s->nc->name);
 	snprintf(val, sizeof(val), "%d:%d:%s", s->fd, mfd, s->peer);
-	fl = fcntl(s->fd, F_GETFD);
-	if (fl < 0 || fcntl(s->fd, F_SETFD, fl & ~FD_CLOEXEC) < 0 || setenv(var, val, 1) < 0) {
+	if (!env_hand_over(SOCKBE_ENV_PREFIX, s->nc->name, s->fd, val)) {
 		if (mfd >= 0)
 			close(mfd);
 		return false;
@@ -956,13 +948,13 @@ static void sockbe_on_drained(struct net_client *nc)
 static void sockbe_cleanup(struct net_client *nc)
 {
 	struct sockbe *s = nc->opaque;
+	bool reset = runstate_pending() == RUNSTATE_RESET;
 
 	if (!s)
 		return;
-	if (runstate_pending() == RUNSTATE_RESET && !sockbe_hand_over(s) && s->fd >= 0 &&
-	    s->kind == SB_FD && s->user_fd)
+	if (reset && !sockbe_hand_over(s) && s->fd >= 0 && s->kind == SB_FD && s->user_fd)
 		sockbe_close_fd(s);   /* not handed over: link-down after the reset ("gone") */
-	if (s->user_fd && runstate_pending() == RUNSTATE_RESET) {
+	if (s->user_fd && reset) {
 		/* The next image opens them again by number (fd=): leave them open. */
 		if (s->fd >= 0 && sockbe_data_fd_is_users(s)) {
 			if (s->registered)
@@ -974,15 +966,14 @@ static void sockbe_cleanup(struct net_client *nc)
 			el_del_fd(s->lfd);
 		s->lfd = -1;
 		if (s->kind == SB_FD && s->placeholder >= 0) {
-			char var[128], val[32];
+			char val[32];
 
-			snprintf(var, sizeof(var), SOCKBE_ENV_PREFIX "%s", nc->name);
 			snprintf(val, sizeof(val), "gone:%d", s->placeholder);
-			setenv(var, val, 1);
+			env_hand_over(SOCKBE_ENV_PREFIX, nc->name, s->placeholder, val);
 			s->placeholder = -1;
 		}
 	}
-	if (runstate_pending() != RUNSTATE_RESET)
+	if (!reset)
 		s->user_fd = false;   /* the last exit: close the user's sockets plainly */
 	sockbe_close_fd(s);
 	if (s->placeholder >= 0)

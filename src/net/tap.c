@@ -494,13 +494,10 @@ static void tap_cleanup(struct net_client *nc)
 			el_del_fd(s->fd);
 		if (runstate_pending() == RUNSTATE_RESET) {
 			/* skiff is about to re-execute itself: hand the tap over. */
-			char var[128], val[64];
-			int fl = fcntl(s->fd, F_GETFD);
+			char val[64];
 
-			snprintf(var, sizeof(var), TAP_ENV_PREFIX "%s", nc->name);
 			snprintf(val, sizeof(val), "%d:%s", s->fd, s->ifname);
-			if (fl >= 0 && fcntl(s->fd, F_SETFD, fl & ~FD_CLOEXEC) == 0 &&
-			    setenv(var, val, 1) == 0) {
+			if (env_hand_over(TAP_ENV_PREFIX, nc->name, s->fd, val)) {
 				debug_report("tap %s: kept open as fd %d for the reset", s->ifname, s->fd);
 				if (s->downscript)
 					tap_pending_add(s->downscript, s->ifname, s->fd);
@@ -566,20 +563,17 @@ static int tap_probe_fd(int fd, char *ifname, size_t len, bool *vnet)
 /* A tap handed over by the image before a reset (see tap.h): its fd or -1. */
 static int tap_adopt(const char *id, char *ifname, size_t len, bool *vnet)
 {
-	char var[128], want[IFNAMSIZ + 1], got[IFNAMSIZ];
-	const char *val;
+	char buf[64], want[IFNAMSIZ + 1], got[IFNAMSIZ];
+	const char *val = env_take_over(TAP_ENV_PREFIX, id, buf, sizeof(buf));
 	char *end;
 	long fd;
 
-	snprintf(var, sizeof(var), TAP_ENV_PREFIX "%s", id);
-	val = getenv(var);
 	if (!val)
 		return -1;
 	errno = 0;
 	fd = strtol(val, &end, 10);
 	snprintf(want, sizeof(want), "%s", *end == ':' ? end + 1 : "");
-	unsetenv(var);
-	if (errno || fd < 0 || fd > INT_MAX || *end != ':' || !getenv("SKIFF_REBOOTED"))
+	if (errno || fd < 0 || fd > INT_MAX || *end != ':')
 		return -1;
 	{
 		struct ifreq ifr;
