@@ -23,6 +23,10 @@ for ((r = 1; r <= rounds; r++)); do
 		echo "LAB-BOOTAB $spec round=$r init_s=${L2_INIT_SECS:-never} guest_uptime_s=${up:-?} before_kernel_s=$(
 			awk -v a="${L2_INIT_SECS:-0}" -v b="${up:-0}" 'BEGIN { printf "%.2f", a - b }') dhcp_s=${d:-never} rc=$L2_RC"
 		echo "LAB-BOOTAB $spec round=$r guest $(sed -n 's/^L2-NET-TIMES //p' "$L2_LOG" | head -n1)"
+		[ "$vmm" = skiff ] && echo "LAB-BOOTAB $spec round=$r loader $(sed -n \
+			-e "s/^skiff: debug: \[\([0-9.]*\) s\] init stage 'network' done.*/network=\1/p" \
+			-e 's/^skiff: debug: \[\([0-9.]*\) s\] kernel: vmlinux copied.*/vmlinux=\1/p' \
+			-e 's/^skiff: debug: \[\([0-9.]*\) s\] initrd: copied.*/initrd=\1/p' "$L2_LOG" | tr '\n' ' ')"
 		all_init[$spec]+="${L2_INIT_SECS:-999} " all_up[$spec]+="${up:-999} " all_dhcp[$spec]+="${d:-999} "
 		spec_env_clear
 	done
