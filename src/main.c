@@ -24,6 +24,7 @@
 #include "hw/nic.h"
 #include "hw/rtc.h"
 #include "hw/serial.h"
+#include "net/net.h"
 #include "net/netdev.h"
 #include "util/env.h"
 #include "util/event_loop.h"
@@ -55,13 +56,17 @@ static void machine_i8042_irq(void *opaque, unsigned irq, int level)
 	vm_set_irq(opaque, irq, level);
 }
 
+static bool stop_report_wanted;
+
 static void machine_signal(void *opaque, uint32_t events)
 {
 	struct signalfd_siginfo si;
 
 	if (read(sig_fd, &si, sizeof(si)) != sizeof(si))
 		return;
-	error_report("terminating on signal %u from pid %u", si.ssi_signo, si.ssi_pid);
+	error_report("terminating on signal %u from pid %u%s", si.ssi_signo, si.ssi_pid,
+		     si.ssi_signo == SIGQUIT ? " (SIGQUIT: the guest's state first)" : "");
+	stop_report_wanted |= si.ssi_signo == SIGQUIT;
 	runstate_request(RUNSTATE_QUIT);
 }
 
@@ -78,6 +83,7 @@ static int stage_loop_init(void)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -218,9 +224,24 @@ static int stage_run_init(void)
 	return vcpu_start_all(&vm);
 }
 
+/* SIGQUIT quits as SIGTERM does, after saying what the guest and its devices were doing:
+ * vCPUs, interrupt controller, the console UART, every network client. For a guest that
+ * went silent (a harness giving up on it, or `kill -QUIT`). */
+static void stop_report(void)
+{
+	if (!stop_report_wanted)
+		return;
+	info_report("the guest's state at the stop (SIGQUIT):");
+	vcpu_report_all(&vm);
+	vm_irqchip_report(&vm);
+	serial_report(com1);
+	net_report_all();
+}
+
 static void stage_run_exit(void)
 {
 	vcpu_stop_all(&vm);
+	stop_report();
 	exit_stats_dump();
 }
 

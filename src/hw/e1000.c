@@ -11,6 +11,7 @@
  * size or by strictly positive progress, guest memory is only reached via
  * pci_dma_*() (RAM only, never our own BARs), and TX->RX loopback runs with
  * a busy guard so nothing recurses. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -1408,12 +1409,31 @@ static void e1000_nc_cleanup(struct net_client *nc)
 		s->nc = NULL;
 }
 
+static void e1000_nc_report(struct net_client *nc, char *buf, size_t len)
+{
+	struct e1000 *s = nc->opaque;
+	const uint32_t *m;
+
+	if (!s)
+		return;
+	m = s->mac;
+	snprintf(buf, len, "ICR %x IMS %x line %d ITR %u RCTL %x TCTL %x RDH/RDT %u/%u "
+		 "of %u TDH/TDT %u/%u of %u%s%s%s%s", m[R(E1000_ICR)], m[R(E1000_IMS)],
+		 s->pci.irq_level, m[R(E1000_ITR)], m[R(E1000_RCTL)],
+		 m[R(E1000_TCTL)], m[R(E1000_RDH)], m[R(E1000_RDT)], m[R(E1000_RDLEN)] / 16,
+		 m[R(E1000_TDH)], m[R(E1000_TDT)], m[R(E1000_TDLEN)] / 16,
+		 s->mit_timer_on ? ", mitigation timer on" : "",
+		 s->rx_retry && el_timer_pending(s->rx_retry) ? ", receive retry armed" : "",
+		 s->rx_page_on ? ", receive page mapped" : "", s->rx_busy ? ", receiving" : "");
+}
+
 static const struct net_client_ops e1000_net_ops = {
 	.type = "e1000",
 	.is_nic = true,
 	.receive = e1000_nc_receive,
 	.can_receive = e1000_nc_can_receive,
 	.link_status_changed = e1000_nc_link_status_changed,
+	.report = e1000_nc_report,
 	.cleanup = e1000_nc_cleanup,
 };
 

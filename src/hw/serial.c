@@ -122,6 +122,16 @@ static uint8_t serial_iir(const struct serial *s)
 	return iir;
 }
 
+void serial_report(const struct serial *s)
+{
+	if (!s)
+		return;
+	info_report("serial 0x%x: IER %x IIR %x LSR %x MCR %x, line %d, %u bytes in, THR empty "
+		    "interrupt %s%s", s->base, s->ier, serial_iir(s), s->lsr, s->mcr, s->irq_level,
+		    s->fifo_count, s->thr_ipending ? "pending" : "not pending",
+		    s->tx_poll && el_timer_pending(s->tx_poll) ? ", output poll armed" : "");
+}
+
 static void serial_update_irq(struct serial *s)
 {
 	int level = !(serial_iir(s) & IIR_NO_INT);

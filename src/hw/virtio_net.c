@@ -9,6 +9,7 @@
 #include "hw/nic.h"
 #include "hw/virtio_net.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -322,6 +323,22 @@ static void vn_cleanup(struct net_client *nc)
 		s->nc = NULL;
 }
 
+static void vn_report(struct net_client *nc, char *buf, size_t len)
+{
+	struct virtio_net *s = nc->opaque;
+	struct virtqueue *r, *t;
+
+	if (!s)
+		return;
+	r = rxq(s);
+	t = txq(s);
+	snprintf(buf, len, "rx %s popped %u used %u, tx %s popped %u used %u pending %u, line %d%s%s%s",
+		 r->broken ? "broken" : r->ready ? "ready" : "off", r->last_avail_idx, r->used_idx,
+		 t->broken ? "broken" : t->ready ? "ready" : "off", t->last_avail_idx, t->used_idx,
+		 t->pending, s->vp.pci.irq_level, s->rx_busy ? ", receiving" : "",
+		 s->tx_busy ? ", transmitting" : "", s->tx_blocked ? ", transmit blocked" : "");
+}
+
 static const struct net_client_ops vn_net_ops = {
 	.type = "virtio-net-pci",
 	.is_nic = true,
@@ -329,6 +346,7 @@ static const struct net_client_ops vn_net_ops = {
 	.can_receive = vn_can_receive,
 	.on_drained = vn_on_drained,
 	.link_status_changed = vn_link_status_changed,
+	.report = vn_report,
 	.cleanup = vn_cleanup,
 };
 

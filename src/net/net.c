@@ -135,6 +135,20 @@ struct net_client *net_client_first(void)
 	return net_clients;
 }
 
+void net_report_all(void)
+{
+	for (struct net_client *nc = net_clients; nc; nc = nc->next) {
+		char own[256] = "";
+
+		if (nc->ops->report)
+			nc->ops->report(nc, own, sizeof(own));
+		info_report("net: %s (%s): peer %s, link %s, %u queued for it%s%s%s", nc->name,
+			    nc->ops->type, nc->peer ? nc->peer->name : "none",
+			    nc->link_down ? "down" : "up", nc->queue_len,
+			    nc->sender_blocked ? ", its sender waits" : "", own[0] ? ": " : "", own);
+	}
+}
+
 int net_client_connect(struct net_client *a, struct net_client *b)
 {
 	if (!a || !b || a == b || a->peer || b->peer)

@@ -251,22 +251,91 @@ static void vcpu_history_add(struct vcpu *v)
 	}
 }
 
-static void vcpu_history_report(const struct vcpu *v)
+/* The last exits, oldest first, with their age in ms before ref_ns ("the fault": the last
+ * exit's own time; "the stop": now). */
+static void vcpu_history_print(const struct vcpu *v, uint64_t ref_ns, const char *what,
+			       void (*report)(const char *fmt, ...))
 {
 	unsigned n = v->hist_n < VCPU_EXIT_HISTORY ? v->hist_n : VCPU_EXIT_HISTORY;
-	const struct vcpu_exit_rec *last = &v->hist[(v->hist_n - 1) % VCPU_EXIT_HISTORY];
 
-	warn_report("vCPU %u: its last %u exits (of %u), oldest first, ms before the fault:", v->id,
-		    n, v->hist_n);
+	report("vCPU %u: its last %u exits (of %u), oldest first, ms before %s:", v->id, n,
+	       v->hist_n, what);
 	for (unsigned i = v->hist_n - n; i != v->hist_n; i++) {
 		const struct vcpu_exit_rec *e = &v->hist[i % VCPU_EXIT_HISTORY];
 		const char *kind = e->reason == KVM_EXIT_IO ? "pio" :
 				   e->reason == KVM_EXIT_MMIO ? "mmio" : "exit";
 
-		warn_report("  -%.3f %s %s 0x%llx/%u 0x%llx (reason %u)",
-			    (double)(last->ns - e->ns) / 1e6, kind, e->write ? "write" : "read",
-			    (unsigned long long)e->addr, e->len, (unsigned long long)e->data,
-			    e->reason);
+		report("  -%.3f %s %s 0x%llx/%u 0x%llx (reason %u)",
+		       (double)(int64_t)(ref_ns - e->ns) / 1e6, kind, e->write ? "write" : "read",
+		       (unsigned long long)e->addr, e->len, (unsigned long long)e->data, e->reason);
+	}
+}
+
+static void vcpu_history_report(const struct vcpu *v)
+{
+	if (v->hist_n)
+		vcpu_history_print(v, v->hist[(v->hist_n - 1) % VCPU_EXIT_HISTORY].ns, "the fault",
+				   warn_report);
+}
+
+/* The highest vector set in one of the local APIC's 256-bit registers (ISR at 0x100, IRR at
+ * 0x200: eight 32-bit words 16 bytes apart, SDM 3 10.8.4), or -1. */
+static int vcpu_apic_top(const struct kvm_lapic_state *l, unsigned reg)
+{
+	for (int w = 7; w >= 0; w--) {
+		uint32_t v;
+
+		memcpy(&v, &l->regs[reg + (unsigned)w * 16], 4);
+		if (v)
+			return w * 32 + 31 - __builtin_clz(v);
+	}
+	return -1;
+}
+
+static uint32_t vcpu_apic_reg(const struct kvm_lapic_state *l, unsigned reg)
+{
+	uint32_t v;
+
+	memcpy(&v, &l->regs[reg], 4);
+	return v;
+}
+
+void vcpu_report_all(struct vm *vm)
+{
+	static const char *const mp[] = { "runnable", "uninitialized", "init-received", "halted",
+					  "sipi-received", "stopped", "check-stop", "operating", "load" };
+	struct timespec ts;
+	uint64_t now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		struct kvm_mp_state ms;
+		struct kvm_vcpu_events ev;
+		struct kvm_lapic_state la;
+
+		if (v->fd < 0)
+			continue;
+		if (ioctl(v->fd, KVM_GET_MP_STATE, &ms) == 0)
+			info_report("vCPU %u: %s", i, ms.mp_state < sizeof(mp) / sizeof(mp[0]) ?
+				    mp[ms.mp_state] : "unknown state");
+		vcpu_dump(v);
+		if (ioctl(v->fd, KVM_GET_VCPU_EVENTS, &ev) == 0)
+			info_report("vCPU %u: event: exception %u/%u, interrupt %u/0x%x (shadow %u), "
+				    "NMI %u/%u/masked %u", i, ev.exception.injected, ev.exception.nr,
+				    ev.interrupt.injected, ev.interrupt.nr, ev.interrupt.shadow,
+				    ev.nmi.injected, ev.nmi.pending, ev.nmi.masked);
+		/* Register offsets: SDM 3 table 10-1 (TPR 0x80, PPR 0xA0, SVR 0xF0, LVT timer
+		 * 0x320, initial/current count 0x380/0x390). */
+		if (ioctl(v->fd, KVM_GET_LAPIC, &la) == 0)
+			info_report("vCPU %u: APIC: highest in service %d, highest requested %d, TPR %x "
+				    "PPR %x SVR %x timer LVT %x count %u/%u", i,
+				    vcpu_apic_top(&la, 0x100), vcpu_apic_top(&la, 0x200),
+				    vcpu_apic_reg(&la, 0x80), vcpu_apic_reg(&la, 0xa0),
+				    vcpu_apic_reg(&la, 0xf0), vcpu_apic_reg(&la, 0x320),
+				    vcpu_apic_reg(&la, 0x390), vcpu_apic_reg(&la, 0x380));
+		vcpu_history_print(v, now, "the stop", info_report);
 	}
 }
 

@@ -334,6 +334,29 @@ void vm_set_irq(struct vm *vm, unsigned gsi, int level)
 		debug_report("KVM_IRQ_LINE %u failed: %s", gsi, strerror(errno));
 }
 
+void vm_irqchip_report(struct vm *vm)
+{
+	struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_IOAPIC };
+	const struct kvm_ioapic_state *io = &chip.chip.ioapic;
+	char line[512];
+	int n = 0;
+
+	if (vm->vm_fd < 0 || ioctl(vm->vm_fd, KVM_GET_IRQCHIP, &chip) < 0)
+		return;
+	/* Unmasked pins only: vector, trigger, and the two bits that stall a line (82093AA
+	 * datasheet 3.2.4): remote IRR (a level interrupt not yet EOI'd) and delivery status. */
+	for (unsigned pin = 0; pin < KVM_IOAPIC_NUM_PINS && n < (int)sizeof(line) - 48; pin++) {
+		const __typeof__(io->redirtbl[0].fields) *f = &io->redirtbl[pin].fields;
+
+		if (f->mask)
+			continue;
+		n += snprintf(line + n, sizeof(line) - (size_t)n, " %u:%02x%s%s%s%s", pin, f->vector,
+			      f->trig_mode ? "L" : "E", f->remote_irr ? "+rirr" : "",
+			      f->delivery_status ? "+pending" : "", (io->irr >> pin) & 1 ? "+irr" : "");
+	}
+	info_report("ioapic: unmasked pins (pin:vector, E/L edge/level):%s", n ? line : " none");
+}
+
 int vm_signal_msi(struct vm *vm, uint64_t address, uint32_t data)
 {
 	struct kvm_msi msi = {

@@ -15,6 +15,7 @@
 #include "net/net.h"
 #include "util/event_loop.h"
 #include "vm/guest_mem.h"
+#include "test_log.h"
 #include "test_machine.h"  /* fake_ram_init, fake_pci_init */
 
 #define RAM_SIZE   (4u << 20)
@@ -1104,6 +1105,28 @@ static void test_rx_basic(void **state)
 	assert_int_equal(rx_err(5), 0);
 }
 
+/* The stop report (SIGQUIT, net.h ops->report): one line per client; the e1000's holds its
+ * interrupt state and ring indices as the guest left them (an interrupt raised and not yet
+ * acknowledged, a frame received). */
+static void test_stop_report(void **state)
+{
+	nic_open(0);
+	uint8_t f[200];
+	size_t len = build_ipv4(f, 100, 17, our_mac);
+	char want[200];
+
+	assert_int_equal(inject(f, len), len);
+	log_capture_start();
+	net_report_all();
+	log_capture_stop();
+	snprintf(want, sizeof(want), "(e1000): peer be0, link up, 0 queued for it: ICR %x IMS 9d "
+		 "line 1 ITR 0 RCTL %x TCTL %x RDH/RDT 1/%u of %u TDH/TDT 0/0 of %u", E1000_ICR_RXT0,
+		 E1000_RCTL_EN | E1000_RCTL_BAM, E1000_TCTL_EN | E1000_TCTL_PSP | 0x0103F0F0,
+		 NDESC - 1, NDESC, NDESC);
+	assert_true(log_has(want));
+	assert_true(log_has("be0 (test-be): peer "));
+}
+
 /* A backend whose frames come from its own TCP/IP stack (libslirp, net.h sends_valid_csums) is
  * trusted: TCPCS without a verification pass (a frame with a wrong sum shows no TCPE); the
  * FCS after the frame is still the frame's CRC-32. */
@@ -1636,6 +1659,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tx_tso_vnet, setup_vnet, teardown),
 		T(test_tx_vlan_insert),
 		T(test_rx_basic),
+		T(test_stop_report),
 		T(test_rx_trusted_backend),
 		T(test_rx_filters),
 		T(test_rx_vlan),

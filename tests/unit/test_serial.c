@@ -218,6 +218,17 @@ static void test_thre_interrupt(void **state)
 	assert_int_equal(rd(LSR), 0x60);
 }
 
+/* The stop report (SIGQUIT) shows a raised THR-empty interrupt the guest has not taken. */
+static void test_stop_report(void **state)
+{
+	wr(IER, 0x02);
+	log_capture_start();
+	serial_report(s);
+	log_capture_stop();
+	assert_true(log_has("serial 0x3f8: IER 2 IIR 2 LSR 60 MCR 8, line 1, 0 bytes in, "
+			    "THR empty interrupt pending"));
+}
+
 static void test_rx_path(void **state)
 {
 	static const uint8_t in[] = "hi";
@@ -411,6 +422,7 @@ int main(void)
 		T(test_loopback),
 		T(test_msr_interrupt),
 		T(test_thre_interrupt),
+		T(test_stop_report),
 		T(test_rx_path),
 		T(test_rda_priority_over_thre),
 		T(test_overrun),

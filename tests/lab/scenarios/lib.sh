@@ -53,6 +53,16 @@ vmm_prefix() {
 	esac
 }
 
+# vmm_quit_signal VMM: the signal that stops a VMM whose run is given up on (a timeout, a
+# failed measurement): skiff's SIGQUIT reports the guest's vCPUs, interrupt controller, UART
+# and NICs before it exits; QEMU has no such report (SIGTERM).
+vmm_quit_signal() {
+	case "$1" in
+	skiff | */skiff) echo QUIT ;;
+	*) echo TERM ;;
+	esac
+}
+
 # vmm_name VMM: the program name a VMM uses in its error messages.
 vmm_name() {
 	case "$1" in
@@ -161,7 +171,8 @@ l2_run() {
 	}
 	END { if (notify != "" && !seen) { print "end" > notify; close(notify) } }' <"$fifo" &
 	awkpid=$!
-	timeout -k 5 "${L2_TIMEOUT:-$LAB_L2_TIMEOUT}" "${VMM_PREFIX[@]}" "$@" </dev/null >"$fifo" 2>&1 &
+	echo "$vmm" >"/tmp/l2-$tag.vmm"
+	timeout -k 5 -s "$(vmm_quit_signal "$vmm")" "${L2_TIMEOUT:-$LAB_L2_TIMEOUT}" "${VMM_PREFIX[@]}" "$@" </dev/null >"$fifo" 2>&1 &
 	tpid=$!
 	echo "$tpid" >"/tmp/l2-$tag.pid"
 	if [ -n "$notify" ]; then
@@ -211,10 +222,27 @@ l2_wait() {
 	done
 	return 1
 }
+# l2_stop TAG [quit]: with "quit", the run is being given up on (its guest went silent or a
+# measurement failed): skiff then gets SIGQUIT and prints its guest's state as it stops.
+# With the lab's L1 KVM trace on (LAB_TF_TRACE=1), "quit" also prints the trace's last events
+# of the VMM's threads first (LAB-STUCK lines): what L1 KVM did with a guest that went silent.
 l2_stop() {
-	local p
+	local p sig=TERM
 	p=$(cat "/tmp/l2-$1.pid" 2>/dev/null) || return 0
-	kill "$p" 2>/dev/null || true
+	if [ "${2:-}" = quit ]; then
+		sig=$(vmm_quit_signal "$(cat "/tmp/l2-$1.vmm" 2>/dev/null)")
+		l2_trace_tail "$1"
+	fi
+	kill -s "$sig" "$p" 2>/dev/null || true
+}
+l2_trace_tail() {
+	local tr=/sys/kernel/tracing/trace pid tids
+	[ "${LAB_TF_TRACE:-0}" = 1 ] && [ -r "$tr" ] || return 0
+	pid=$(l2_vmm_pid "$1") || return 0
+	tids=$(ls "/proc/$pid/task" 2>/dev/null | paste -sd'|') || return 0
+	[ -n "$tids" ] || return 0
+	echo "LAB-STUCK $1 L1 KVM trace before the stop (the last 80 events of the VMM's threads):"
+	grep -v '^#' "$tr" | grep -E -- "-($tids) +\[" | tail -n 80 | sed "s/^/LAB-STUCK $1 /" || true
 }
 l2_join() {
 	local tag=$1

@@ -4,7 +4,7 @@
 # Then a guest that reboots by triple fault (Linux's reboot=t): the VMM reports it and, with the
 # lab's trace on (LAB_TF_TRACE=1, make lab-check), L1 KVM's snapshot holds its shutdown exit,
 # which shows that the catcher for the open triple-fault problem works (l1/init).
-# Tests: noreboot-VMM, reboot-VMM, triplefault-VMM.
+# Tests: noreboot-VMM, reboot-VMM, triplefault-VMM (and quitreport-skiff, below).
 # shellcheck source=tests/lab/scenarios/lib.sh
 . "$(dirname "$0")/lib.sh"
 vmm=${1:-qemu}
@@ -45,3 +45,29 @@ else
 fi
 # This snapshot is checked: clear it so that only unexpected shutdowns are printed (l1/init).
 [ -w "$snap" ] && echo 2 >"$snap"
+
+# SIGQUIT (what the lab sends a skiff whose run it gives up on): skiff stops as on SIGTERM,
+# after reporting its guest's state (vCPUs, IOAPIC, UART, NICs). Test: quitreport-skiff.
+if [ "$vmm" = skiff ]; then
+	t=quitreport-$vmm
+	l2_bg "$t" "$vmm" -enable-kvm -m 256M -smp 2 -kernel "$LAB_KERNEL" -initrd "$LAB_INITRD" \
+		-append "$L2_APPEND lab.action=net,sleep:600" -nographic -netdev user,id=n0 -device e1000,netdev=n0
+	l2_wait "$t" 'L2-NET (OK|FAIL)' "$LAB_L2_TIMEOUT" || true
+	l2_stop "$t" quit
+	l2_join "$t"
+	miss=""
+	for re in "state at the stop" "vCPU 1: (halted|runnable)" "vCPU 0: APIC: highest in service" \
+		"ioapic: unmasked pins" "serial 0x3f8: IER" "net: .* \(e1000\): peer n0.*ICR .* RDH/RDT" \
+		"net: n0 \(user\): peer"; do
+		grep -qE -- "$re" "$L2_LOG" || miss+=" '$re'"
+	done
+	if ! seen 'L2-NET OK'; then
+		result "quitreport-$vmm" FAIL "guest network never came up: $(why)"
+	elif [ -n "$miss" ]; then
+		result "quitreport-$vmm" FAIL "report lacks$miss (exit status $L2_RC)"
+	elif [ "$L2_RC" != 0 ]; then
+		result "quitreport-$vmm" FAIL "exit status $L2_RC after SIGQUIT"
+	else
+		result "quitreport-$vmm" PASS "state reported, exit status 0: $(grep -cE 'skiff: (vCPU|ioapic|serial|net|  -)' "$L2_LOG") lines"
+	fi
+fi
