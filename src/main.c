@@ -35,7 +35,6 @@
 #include "vm/exit_stats.h"
 #include "vm/vm.h"
 
-
 static struct skiff_config cfg;
 static struct vm vm;
 static struct chardev *console;

@@ -16,7 +16,7 @@ struct serial *serial_create(struct bus *pio, uint16_t base, struct chardev *chr
 void serial_destroy(struct serial *s);
 /* Register access (offset 0..7), as the bus calls it; exposed for tests. */
 void serial_io(void *opaque, uint64_t off, uint8_t *data, unsigned len, bool is_write);
-/* Registers, line and output state in one line (SKIFF_STOP_REPORT). */
+/* Registers, line and output state in one line (the SIGQUIT stop report, main.c). */
 void serial_report(const struct serial *s);
 /* Input path (also used by tests). */
 size_t serial_can_receive(void *opaque);

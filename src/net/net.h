@@ -66,7 +66,7 @@ struct net_client_ops {
 	void (*poll)(struct net_client *nc);
 	/* Optional: nc->link_down changed (by monitor or backend). */
 	void (*link_status_changed)(struct net_client *nc);
-	/* Optional: the client's own state in a few words, for a stop report (SKIFF_STOP_REPORT:
+	/* Optional: the client's own state in a few words, for a stop report (SIGQUIT, main.c:
 	 * the registers and ring indices of a NIC whose guest went silent). */
 	void (*report)(struct net_client *nc, char *buf, size_t len);
 	/* Optional: free backend state (net core frees the client itself). */
@@ -122,7 +122,7 @@ void net_client_flush(struct net_client *nc);
 void net_client_poll_peer(struct net_client *nc);
 
 /* One line per client: type, peer, link, frames queued for it, a blocked sender, and what
- * ops->report adds (SKIFF_STOP_REPORT). */
+ * ops->report adds (the SIGQUIT stop report, main.c). */
 void net_report_all(void);
 
 /* Link state (both ends see it: a NIC's link_down is what the guest sees). */

@@ -800,8 +800,8 @@ static bool sockbe_adopt(struct sockbe *s, int want_fd)
 	return true;
 }
 
-/* The old image's side, at cleanup with a reset pending (the caller's check): leave the connection open for the
- * next image and say where it is. Its buffers go in a memfd, so that no record is cut. true
+/* The old image's side, at cleanup with a reset pending (the caller's check): leave the
+ * connection open for the next image and say where it is. Its buffers go in a memfd, so that no record is cut. true
  * when handed over (s->fd is then -1, not closed). */
 static bool sockbe_hand_over(struct sockbe *s)
 {

@@ -229,11 +229,9 @@ static void vcpu_history_add(struct vcpu *v)
 {
 	struct kvm_run *run = v->run;
 	struct vcpu_exit_rec *e = &v->hist[v->hist_n++ % VCPU_EXIT_HISTORY];
-	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
 	memset(e, 0, sizeof(*e));
-	e->ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	e->ns = el_now_ns();
 	e->reason = (uint8_t)run->exit_reason;
 	if (run->exit_reason == KVM_EXIT_IO) {
 		uint64_t end = run->io.data_offset + run->io.size;
@@ -304,11 +302,8 @@ void vcpu_report_all(struct vm *vm)
 {
 	static const char *const mp[] = { "runnable", "uninitialized", "init-received", "halted",
 					  "sipi-received", "stopped", "check-stop", "operating", "load" };
-	struct timespec ts;
-	uint64_t now;
+	uint64_t now = el_now_ns();
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
 		struct kvm_mp_state ms;

@@ -13,7 +13,7 @@ int vcpu_start_all(struct vm *vm);
 void vcpu_stop_all(struct vm *vm);
 /* After vcpu_stop_all: each vCPU's run state, registers, pending events, local APIC
  * (highest vector in service and requested, TPR/PPR, timer) and its last exits with their age:
- * what a guest that went silent was doing (SKIFF_STOP_REPORT, main.c). */
+ * what a guest that went silent was doing (the SIGQUIT stop report, main.c). */
 void vcpu_report_all(struct vm *vm);
 
 #endif

@@ -87,7 +87,7 @@ void vm_set_irq(struct vm *vm, unsigned gsi, int level);
 /* Inject one MSI (KVM_SIGNAL_MSI); 0, or -1 if KVM lacks it or refused.
  * Only addresses in the local APIC window 0xFEExxxxx are passed on. */
 int vm_signal_msi(struct vm *vm, uint64_t address, uint32_t data);
-/* The in-kernel IOAPIC's unmasked pins with their stall bits (SKIFF_STOP_REPORT). */
+/* The in-kernel IOAPIC's unmasked pins with their stall bits (the SIGQUIT stop report, main.c). */
 void vm_irqchip_report(struct vm *vm);
 
 #endif
