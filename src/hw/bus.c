@@ -23,11 +23,11 @@ void bus_flush_coalesced(struct bus *bus)
 		bus->flush(bus->hook_opaque);
 }
 
-int bus_set_ram(struct bus *bus, uint64_t addr, uint64_t len, void *hva, bool add)
+int bus_set_ram(struct bus *bus, uint64_t addr, uint64_t len, void *hva, bool add, bool readonly)
 {
 	if (!bus->ram || !len)
 		return -1;
-	return bus->ram(bus->hook_opaque, addr, len, hva, add);
+	return bus->ram(bus->hook_opaque, addr, len, hva, add, readonly);
 }
 
 int bus_register(struct bus *bus, uint64_t base, uint64_t len, bus_access_fn fn,

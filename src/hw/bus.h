@@ -35,8 +35,11 @@ struct bus_region {
 typedef void (*bus_coalesce_fn)(void *opaque, bool pio, uint64_t addr, uint64_t len, bool add);
 typedef void (*bus_flush_fn)(void *opaque);
 /* Plain memory inside a device region (KVM memory slot over part of a BAR): the guest reads
- * and writes hva directly, without an exit, until it is removed. 0, or -1 when not possible. */
-typedef int (*bus_ram_fn)(void *opaque, uint64_t addr, uint64_t len, void *hva, bool add);
+ * and writes hva directly, without an exit, until it is removed; a read-only one is read
+ * directly while every write still reaches the handler (KVM_MEM_READONLY). 0, or -1 when not
+ * possible. */
+typedef int (*bus_ram_fn)(void *opaque, uint64_t addr, uint64_t len, void *hva, bool add,
+			  bool readonly);
 
 struct bus {
 	const char *name;          /* "pio" or "mmio", for messages */
@@ -67,9 +70,10 @@ void bus_set_coalesced(struct bus *bus, uint64_t addr, uint64_t len, bool add);
 void bus_flush_coalesced(struct bus *bus);
 
 /* Let the guest access [addr, addr + len) as the memory at hva (page-aligned) instead of
- * through the region's handler, or stop that. 0 when done; -1 without the VM's hook (unit
- * tests) or when KVM refuses: the handler then keeps seeing every access. */
-int bus_set_ram(struct bus *bus, uint64_t addr, uint64_t len, void *hva, bool add);
+ * through the region's handler (readonly: only its reads; writes still exit), or stop that.
+ * 0 when done; -1 without the VM's hook (unit tests) or when KVM refuses: the handler then
+ * keeps seeing every access. */
+int bus_set_ram(struct bus *bus, uint64_t addr, uint64_t len, void *hva, bool add, bool readonly);
 
 /* Little-endian helpers for handlers. */
 static inline uint64_t bus_data_get(const uint8_t *data, unsigned len)

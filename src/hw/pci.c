@@ -92,6 +92,51 @@ static bool pci_bar_enabled(const struct pci_dev *dev, const struct pci_bar *bar
 }
 
 /* Bring the bus registration of every BAR in line with config space. */
+/* The BAR's coalesced zones overlapping [off, off + len) on or off: a read-only window's are
+ * off while it is mapped. */
+static void pci_bar_zones_set(struct pci_bar *bar, struct bus *bus, uint32_t off, uint32_t len, bool add)
+{
+	for (unsigned z = 0; z < bar->nr_coalesced; z++) {
+		uint32_t zo = bar->coalesced[z].off, zl = bar->coalesced[z].len;
+		if (zo < off + len && off < zo + zl)
+			bus_set_coalesced(bus, bar->addr + zo, zl, add);
+	}
+}
+
+/* The window onto a placed BAR, when it is on. A read-only one: its zones go first, then what
+ * they queued is delivered (hva must show every write before the first direct read). That
+ * replay may re-enter the device, which may turn the window off or replace it: then nothing
+ * is mapped and the zones come back. */
+static void pci_bar_ram_map(struct pci_bar *bar, struct bus *bus)
+{
+	uint32_t off = bar->ram.off, len = bar->ram.len;
+
+	if (!bar->ram.on || bar->ram.mapped)
+		return;
+	if (bar->ram.readonly) {
+		pci_bar_zones_set(bar, bus, off, len, false);
+		bus_flush_coalesced(bus);
+		if (!bar->ram.on || bar->ram.mapped || !bar->ram.readonly || bar->ram.off != off ||
+		    bar->ram.len != len) {
+			pci_bar_zones_set(bar, bus, off, len, true);
+			return;
+		}
+	}
+	bar->ram.mapped = bus_set_ram(bus, bar->addr + off, len, bar->ram.hva, true, bar->ram.readonly) == 0;
+	if (!bar->ram.mapped && bar->ram.readonly)
+		pci_bar_zones_set(bar, bus, off, len, true);
+}
+
+static void pci_bar_ram_unmap(struct pci_bar *bar, struct bus *bus)
+{
+	if (!bar->ram.mapped)
+		return;
+	bus_set_ram(bus, bar->addr + bar->ram.off, bar->ram.len, bar->ram.hva, false, bar->ram.readonly);
+	bar->ram.mapped = false;
+	if (bar->ram.readonly)
+		pci_bar_zones_set(bar, bus, bar->ram.off, bar->ram.len, true);
+}
+
 static void pci_update_mappings(struct pci_dev *dev)
 {
 	if (!dev->bus)
@@ -110,10 +155,7 @@ static void pci_update_mappings(struct pci_dev *dev)
 		/* Address 0 or the all-ones sizing pattern means "not placed". */
 		want = pci_bar_enabled(dev, bar) && addr != 0 && addr != (uint32_t)~(bar->size - 1);
 		if (bar->mapped && (!want || addr != bar->addr)) {
-			if (bar->ram.mapped) {
-				bus_set_ram(bus, bar->addr + bar->ram.off, bar->ram.len, bar->ram.hva, false);
-				bar->ram.mapped = false;
-			}
+			pci_bar_ram_unmap(bar, bus);
 			for (unsigned z = 0; z < bar->nr_coalesced; z++)
 				bus_set_coalesced(bus, bar->addr + bar->coalesced[z].off,
 						  bar->coalesced[z].len, false);
@@ -127,9 +169,7 @@ static void pci_update_mappings(struct pci_dev *dev)
 				for (unsigned z = 0; z < bar->nr_coalesced; z++)
 					bus_set_coalesced(bus, addr + bar->coalesced[z].off,
 							  bar->coalesced[z].len, true);
-				if (bar->ram.on)
-					bar->ram.mapped = bus_set_ram(bus, addr + bar->ram.off, bar->ram.len,
-								      bar->ram.hva, true) == 0;
+				pci_bar_ram_map(bar, bus);
 			} else {
 				/* Overlap with another region: leave it unmapped, as real
 				 * decoders would conflict; Linux never does this. */
@@ -155,7 +195,8 @@ int pci_bar_add_coalesced(struct pci_dev *dev, int idx, uint32_t off, uint32_t l
 	return 0;
 }
 
-bool pci_bar_set_ram(struct pci_dev *dev, int idx, uint32_t off, uint32_t len, void *hva, bool on)
+bool pci_bar_set_ram(struct pci_dev *dev, int idx, uint32_t off, uint32_t len, void *hva, bool on,
+		     bool readonly)
 {
 	struct pci_bar *bar;
 	struct bus *bus;
@@ -167,15 +208,16 @@ bool pci_bar_set_ram(struct pci_dev *dev, int idx, uint32_t off, uint32_t len, v
 	    len > bar->size - off)
 		return false;
 	bus = dev->bus ? dev->bus->mmio : NULL;
-	if (bar->ram.mapped && bus)
-		bus_set_ram(bus, bar->addr + bar->ram.off, bar->ram.len, bar->ram.hva, false);
+	if (bus)
+		pci_bar_ram_unmap(bar, bus);
 	bar->ram.mapped = false;
 	bar->ram.off = off;
 	bar->ram.len = len;
 	bar->ram.hva = hva;
 	bar->ram.on = on;
-	if (on && bar->mapped && bus)
-		bar->ram.mapped = bus_set_ram(bus, bar->addr + off, len, hva, true) == 0;
+	bar->ram.readonly = readonly;
+	if (bar->mapped && bus)
+		pci_bar_ram_map(bar, bus);
 	return bar->ram.mapped;
 }
 

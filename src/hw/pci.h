@@ -85,7 +85,7 @@ struct pci_bar {
 	struct { uint32_t off, len; } coalesced[PCI_BAR_MAX_COALESCED];
 	unsigned nr_coalesced;
 	/* One window of the BAR the guest may access as plain memory (pci_bar_set_ram). */
-	struct { uint32_t off, len; void *hva; bool on, mapped; } ram;
+	struct { uint32_t off, len; void *hva; bool on, mapped, readonly; } ram;
 };
 
 struct pci_bus;
@@ -161,9 +161,13 @@ int pci_dev_add_bar(struct pci_dev *dev, int idx, enum pci_bar_type type, uint32
  * range is outside the BAR or the table is full. */
 int pci_bar_add_coalesced(struct pci_dev *dev, int idx, uint32_t off, uint32_t len);
 /* Turn the BAR's memory window [off, off + len) -> hva on or off (hw/bus.h bus_set_ram); it
- * follows the BAR when the guest moves or disables it. Returns whether the guest now
- * reaches hva directly (false without KVM, or while the BAR is not placed). */
-bool pci_bar_set_ram(struct pci_dev *dev, int idx, uint32_t off, uint32_t len, void *hva, bool on);
+ * follows the BAR when the guest moves or disables it. A readonly window serves the guest's
+ * reads from hva while its writes still reach the handler, one by one: the BAR's coalesced
+ * zones overlapping it are suspended while it is mapped (a queued write would leave hva
+ * stale). Returns whether the guest now reaches hva directly (false without KVM, or while
+ * the BAR is not placed). */
+bool pci_bar_set_ram(struct pci_dev *dev, int idx, uint32_t off, uint32_t len, void *hva, bool on,
+		     bool readonly);
 /* Plug into slot (or the first free one if slot < 0); assigns BAR addresses.
  * Returns the slot or -1 with a message. */
 int pci_bus_add(struct pci_bus *pbus, struct pci_dev *dev, int slot);

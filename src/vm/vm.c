@@ -197,11 +197,14 @@ static void vm_bus_coalesce(void *opaque, bool pio, uint64_t addr, uint64_t len,
 /* Slots 0 and 1 are RAM below and above the PCI hole; device windows take the next ones. */
 #define VM_DEV_SLOT0 2
 
-static int vm_bus_ram(void *opaque, uint64_t addr, uint64_t len, void *hva, bool add)
+static int vm_bus_ram(void *opaque, uint64_t addr, uint64_t len, void *hva, bool add, bool readonly)
 {
 	struct vm *vm = opaque;
 	unsigned n = sizeof(vm->dev_slot) / sizeof(vm->dev_slot[0]), i;
 	struct kvm_userspace_memory_region r = { .guest_phys_addr = addr };
+
+	if (add && readonly && !vm->readonly_mem)
+		return -1;
 
 	for (i = 0; i < n; i++)
 		if (add ? !vm->dev_slot[i].used : (vm->dev_slot[i].used && vm->dev_slot[i].gpa == addr))
@@ -212,6 +215,7 @@ static int vm_bus_ram(void *opaque, uint64_t addr, uint64_t len, void *hva, bool
 	if (add) {
 		r.memory_size = len;
 		r.userspace_addr = (uint64_t)(uintptr_t)hva;
+		r.flags = readonly ? KVM_MEM_READONLY : 0;
 	}
 	/* Deleting is a zero-sized region at the same slot. */
 	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0) {
@@ -294,6 +298,7 @@ int vm_create(struct vm *vm, const struct skiff_config *cfg)
 	if (vm_map_ram(vm))
 		return -1;
 	vm_setup_coalescing(vm);
+	vm->readonly_mem = ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_READONLY_MEM) > 0;
 	vm->mmio.ram = vm_bus_ram;
 	vm->mmio.hook_opaque = vm;
 	vm_setup_halt_poll(vm);

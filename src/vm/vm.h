@@ -48,6 +48,7 @@ struct vm {
 	bool coalesced_pio;       /* KVM_CAP_COALESCED_PIO */
 	/* KVM memory slots over device registers (hw/bus.h bus_set_ram): slot VM_DEV_SLOT0 + i. */
 	struct { uint64_t gpa; bool used; } dev_slot[4];
+	bool readonly_mem;        /* KVM_CAP_READONLY_MEM: such a slot may be read-only */
 	struct kvm_coalesced_mmio_ring *coalesced_ring; /* once vCPU 0 is mapped */
 	unsigned coalesced_max;
 

@@ -71,10 +71,11 @@ static void irq_cb(void *opaque, unsigned gsi, int level) { (void)opaque; (void)
 /* The receive-register page as the guest sees it when KVM maps it (x-rx-page): the program
  * can write it directly, with no handler in between. */
 static uint32_t *rx_page;
-static int ram_hook(void *opaque, uint64_t addr, uint64_t len, void *hva, bool add)
+static int ram_hook(void *opaque, uint64_t addr, uint64_t len, void *hva, bool add, bool readonly)
 {
 	(void)opaque; (void)addr; (void)len;
-	rx_page = add ? hva : NULL;
+	if (!readonly)
+		rx_page = add ? hva : NULL;  /* (a read-only page: the guest cannot write into it) */
 	return 0;
 }
 static void quiet(const char *line) { (void)line; }

@@ -98,11 +98,54 @@ static void wr(uint32_t off, uint32_t v)
 	e1000_mmio_access(dev, off, d, 4, true);
 }
 
+/* A read-only memory window over BAR0 (x-eeprom-page), as KVM would have it: the guest's reads
+ * inside it come from the page, its writes still go to the handler. */
+static const uint32_t *ro_page;
+static uint32_t ro_off;
+
 static uint32_t rd(uint32_t off)
 {
 	uint8_t d[4];
+	if (ro_page && off - ro_off < 4096)
+		return ro_page[(off - ro_off) / 4];
 	e1000_mmio_access(dev, off, d, 4, false);
 	return (uint32_t)bus_data_get(d, 4);
+}
+
+/* KVM memory slots over BAR0 (x-rx-page, x-eeprom-page), as the VM's bus hook sees them. */
+struct ram_hook {
+	int adds, dels;
+	uint64_t addr, len;
+	uint32_t *page;
+	bool on;
+	int ro_adds, ro_dels;     /* the read-only window (x-eeprom-page) */
+};
+static struct ram_hook rh;
+
+static int fake_ram_hook(void *opaque, uint64_t addr, uint64_t len, void *hva, bool add, bool readonly)
+{
+	struct ram_hook *h = opaque;
+	if (readonly) {
+		assert_int_equal(len, 4096);
+		ro_page = add ? hva : NULL;
+		ro_off = (uint32_t)(addr - MMIO_BASE);
+		if (add)
+			h->ro_adds++;
+		else
+			h->ro_dels++;
+		return 0;
+	}
+	if (add) {
+		h->adds++;
+		h->addr = addr;
+		h->len = len;
+		h->page = hva;
+	} else {
+		assert_int_equal(addr, h->addr);
+		h->dels++;
+	}
+	h->on = add;
+	return 0;
 }
 
 static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
@@ -418,6 +461,132 @@ static void test_eeprom_bitbang(void **state)
 	assert_int_equal(w[0x0D], 0x100E);
 	assert_int_equal(w[0x0E], 0x8086);
 	assert_int_equal(w[0x24] & 0x0400, 0x0400);
+}
+
+/* x-eeprom-page: while the EEPROM is selected and no cause is pending, BAR0's first page is
+ * read straight from memory; every value there is what the handler would return. */
+static int zones_off, flushes, flush_action;
+static void fake_coalesce(void *opaque, bool pio, uint64_t addr, uint64_t len, bool add)
+{
+	(void)opaque;
+	assert_false(pio);
+	if (addr < MMIO_BASE + 4096 && MMIO_BASE < addr + len)
+		zones_off += add ? -1 : 1;
+}
+/* The queue's replay, with a write that was waiting in it (flush_action, once). */
+static void fake_flush(void *opaque)
+{
+	(void)opaque;
+	flushes++;
+	if (flush_action == 1)
+		wr(E1000_ICS, E1000_ICR_TXDW);         /* (as an RDT write would let a frame in) */
+	else if (flush_action == 2)
+		wr(E1000_CTRL, E1000_CTRL_SLU | E1000_CTRL_ASDE | E1000_CTRL_FRCSPD);
+	flush_action = 0;
+}
+
+static void ee_page_matches_handler(void)
+{
+	assert_non_null(ro_page);
+	for (uint32_t off = 0; off < 4096; off += 4) {
+		uint8_t d[4];
+		e1000_mmio_access(dev, off, d, 4, false);
+		assert_int_equal(ro_page[off / 4], (uint32_t)bus_data_get(d, 4));
+	}
+}
+
+static void test_eeprom_page(void **state)
+{
+	uint16_t sum = 0;
+	uint32_t eecd;
+
+	memset(&rh, 0, sizeof(rh));
+	zones_off = flushes = 0;
+	mmio.ram = fake_ram_hook;
+	mmio.coalesce = fake_coalesce;
+	mmio.flush = fake_flush;
+	mmio.hook_opaque = &rh;
+	(void)rd(E1000_ICR);                   /* what the driver's reset does */
+	for (int i = 0; i < 64; i++)
+		sum += ee_read((uint16_t)i);
+	assert_int_equal(sum, 0xBABA);         /* read through the page from the first word on */
+	assert_int_equal(rh.ro_adds, 1);
+	assert_int_equal(rh.ro_dels, 0);
+	assert_int_equal(ro_off, 0);
+	assert_true(zones_off > 0);            /* its writes exit one by one... */
+	assert_int_equal(flushes, 1);          /* ...after what was queued before */
+	ee_page_matches_handler();
+
+	/* Mid-read, with CS high and a data bit on DO. */
+	ee_begin(&eecd);
+	ee_shift_out(&eecd, E1000_UWIRE_READ, 3);
+	ee_shift_out(&eecd, 0x0D, 6);
+	wr(E1000_EECD, eecd | E1000_EECD_SK);
+	ee_page_matches_handler();
+	wr(E1000_EECD, eecd);
+	ee_end(&eecd);
+
+	/* A cause takes it away before the guest can see it: ICR's read must exit and clear. */
+	wr(E1000_ICS, E1000_ICR_TXDW);
+	assert_null(ro_page);
+	assert_int_equal(rh.ro_dels, 1);
+	assert_int_equal(zones_off, 0);
+	assert_int_equal(rd(E1000_ICR), E1000_ICR_TXDW);
+	/* Not while a cause is pending. */
+	wr(E1000_ICS, E1000_ICR_TXDW);
+	assert_int_equal(ee_read(0x0E), 0x8086);
+	assert_int_equal(rh.ro_adds, 1);
+	assert_int_equal(rd(E1000_ICR), E1000_ICR_TXDW);
+	assert_int_equal(ee_read(0x0E), 0x8086);
+	assert_int_equal(rh.ro_adds, 2);
+
+	/* A link change: LSC, so it goes. */
+	net_client_set_link(be_nc, false);
+	assert_null(ro_page);
+	assert_int_equal(rd(E1000_STATUS) & E1000_STATUS_LU, 0);
+	assert_int_equal(rd(E1000_ICR), E1000_ICR_LSC);
+	net_client_set_link(be_nc, true);
+	(void)rd(E1000_ICR);
+	assert_int_equal(ee_read(1), 0x1200);
+	assert_non_null(ro_page);
+	assert_true(rd(E1000_STATUS) & E1000_STATUS_LU);
+
+	/* The receive page takes BAR0's one window; a MAC reset ends either. */
+	nic_open(0);
+	ee_page_matches_handler();             /* still exact: every write refreshed it */
+	wr(E1000_RDT, 2);
+	assert_null(ro_page);
+	assert_int_equal(rh.ro_dels, 3);
+	assert_true(rh.on);
+	assert_int_equal(zones_off, 0);
+	wr(E1000_CTRL, E1000_CTRL_RST);
+	assert_false(rh.on);
+	(void)rd(E1000_ICR);
+	assert_int_equal(ee_read(2), 0x5634);
+	assert_non_null(ro_page);
+	wr(E1000_CTRL, E1000_CTRL_RST);
+	assert_null(ro_page);
+	assert_int_equal(zones_off, 0);
+
+	/* Writes queued before the page is mapped are delivered first: a cause one of them raises
+	 * calls the mapping off, any other shows in the page. */
+	(void)rd(E1000_ICR);
+	flush_action = 1;
+	assert_int_equal(ee_read(0x0D), 0x100E);
+	assert_null(ro_page);
+	assert_int_equal(zones_off, 0);
+	assert_int_equal(rd(E1000_ICR), E1000_ICR_TXDW);
+	flush_action = 2;
+	assert_int_equal(ee_read(0x0D), 0x100E);
+	assert_non_null(ro_page);
+	assert_int_equal(rd(E1000_CTRL) & E1000_CTRL_FRCSPD, E1000_CTRL_FRCSPD);
+	ee_page_matches_handler();
+	wr(E1000_CTRL, E1000_CTRL_RST);
+	assert_null(ro_page);
+	assert_int_equal(zones_off, 0);
+	mmio.ram = NULL;
+	mmio.coalesce = NULL;
+	mmio.flush = NULL;
 }
 
 static void test_eerd(void **state)
@@ -1294,29 +1463,6 @@ static void test_rx_backpressure(void **state)
 
 /* ---- the receive page as guest memory (x-rx-page) ----------------- */
 
-struct ram_hook {
-	int adds, dels;
-	uint64_t addr, len;
-	uint32_t *page;
-	bool on;
-};
-static struct ram_hook rh;
-
-static int fake_ram_hook(void *opaque, uint64_t addr, uint64_t len, void *hva, bool add)
-{
-	struct ram_hook *h = opaque;
-	if (add) {
-		h->adds++;
-		h->addr = addr;
-		h->len = len;
-		h->page = hva;
-	} else {
-		assert_int_equal(addr, h->addr);
-		h->dels++;
-	}
-	h->on = add;
-	return 0;
-}
 
 #define PG(off) rh.page[((off) - 0x2000) / 4]   /* the guest's direct view of a register */
 
@@ -1641,6 +1787,7 @@ int main(void)
 		T(test_reset_values),
 		T(test_ethtool_register_test),
 		T(test_eeprom_bitbang),
+		T(test_eeprom_page),
 		T(test_eerd),
 		T(test_eeprom_write_and_garbage),
 		T(test_mdic_phy),
