@@ -91,7 +91,6 @@ static bool pci_bar_enabled(const struct pci_dev *dev, const struct pci_bar *bar
 	return bar->type == PCI_BAR_IO ? (cmd & PCI_COMMAND_IO) : (cmd & PCI_COMMAND_MEMORY);
 }
 
-/* Bring the bus registration of every BAR in line with config space. */
 /* The BAR's coalesced zones overlapping [off, off + len) on or off: a read-only window's are
  * off while it is mapped. */
 static void pci_bar_zones_set(struct pci_bar *bar, struct bus *bus, uint32_t off, uint32_t len, bool add)
@@ -137,6 +136,7 @@ static void pci_bar_ram_unmap(struct pci_bar *bar, struct bus *bus)
 		pci_bar_zones_set(bar, bus, bar->ram.off, bar->ram.len, true);
 }
 
+/* Bring the bus registration of every BAR in line with config space. */
 static void pci_update_mappings(struct pci_dev *dev)
 {
 	if (!dev->bus)
