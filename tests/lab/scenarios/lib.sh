@@ -339,6 +339,34 @@ lab_bridge() {
 	done
 }
 
+# for_rounds ROUNDS FN SPEC...: "FN ROUND K SPEC" for each round and spec, interleaved, with
+# the spec's variables set (spec_env: vmm is its VMM); K numbers the specs of a round (two specs
+# of one VMM must not share a log).
+for_rounds() {
+	local rounds=$1 fn=$2 i k spec
+	shift 2
+	for ((i = 1; i <= rounds; i++)); do
+		k=0
+		for spec in "$@"; do
+			k=$((k + 1))
+			spec_env "$spec"
+			"$fn" "$i" "$k" "$spec"
+			spec_env_clear
+		done
+	done
+}
+
+# tap_ping_guest [APPEND...]: the VMM arguments of the tap ping guest (the bench's tap ping
+# without its iperf3: e1000 on tap1, 192.168.11.2 pings the lab host) in TAP_PING_GUEST.
+# ping_rtts TAG: its round-trip times, comma-separated.
+tap_ping_guest() {
+	# shellcheck disable=SC2034,SC2054 # (used by the scenarios; the commas are QEMU's)
+	TAP_PING_GUEST=(-enable-kvm -m 256M -smp 1 -kernel "$LAB_KERNEL" -initrd "$LAB_INITRD" -nographic
+		-append "$L2_APPEND lab.action=static,pingtest lab.ip=192.168.11.2/24 lab.ping_target=192.168.11.33${1:+ $*}"
+		-netdev tap,id=n0,ifname=tap1,script=no,downscript=no -device e1000,netdev=n0,mac=52:55:00:d1:55:02)
+}
+ping_rtts() { sed -n 's/^L2-PINGTEST target=[^ ]* rtts=//p' "/tmp/l2-$1.log" | head -n1; }
+
 # wait_tcp_listen PORT SECS: until something listens on TCP PORT (from /proc/net/tcp{,6}).
 wait_tcp_listen() {
 	local hex i

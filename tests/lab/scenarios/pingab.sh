@@ -17,21 +17,16 @@ median() { # "MS n=COUNT" of the comma-separated samples on stdin
 	echo "${m:-none} n=$(tr ',' '\n' <<<"$in" | grep -c .)"
 }
 declare -A all=()
-for ((i = 1; i <= rounds; i++)); do
-	k=0
-	for spec in "$@"; do
-		k=$((k + 1))   # two specs of one VMM must not share a log
-		spec_env "$spec"
-		tag=pingab-$vmm-$i-$k
-		l2_run "$tag" "$vmm" -enable-kvm -m 256M -smp 1 -kernel "$LAB_KERNEL" -initrd "$LAB_INITRD" -nographic \
-			-append "$L2_APPEND lab.action=static,pingtest lab.ip=192.168.11.2/24 lab.ping_target=192.168.11.33" \
-			-netdev tap,id=n0,ifname=tap1,script=no,downscript=no -device e1000,netdev=n0,mac=52:55:00:d1:55:02
-		rtts=$(sed -n 's/^L2-PINGTEST target=[^ ]* rtts=//p' "/tmp/l2-$tag.log" | head -n1)
-		echo "LAB-PINGAB $spec $i med=$(echo "$rtts" | median) rtts=$rtts"
-		all[$spec]+="$rtts,"
-		spec_env_clear
-	done
-done
+# shellcheck disable=SC2119 # (no extra kernel arguments)
+tap_ping_guest
+one() { # ROUND K SPEC
+	local tag=pingab-$vmm-$1-$2 rtts
+	l2_run "$tag" "$vmm" "${TAP_PING_GUEST[@]}"
+	rtts=$(ping_rtts "$tag")
+	echo "LAB-PINGAB $3 $1 med=$(echo "$rtts" | median) rtts=$rtts"
+	all[$3]+="$rtts,"
+}
+for_rounds "$rounds" one "$@"
 for spec in "$@"; do
 	echo "LAB-PINGAB-MEDIAN $spec med=$(echo "${all[$spec]}" | median)"
 done

@@ -74,29 +74,22 @@ BEGIN { stn[1] = "G"; stn[2] = "K"; stn[3] = "U"; stn[4] = "H" }
 }
 END { printf "n=%d%s%s%s\n", nc, part(0, "A"), part(1, "B"), part(2, "C") }'
 
-for ((i = 1; i <= rounds; i++)); do
-	k=0
-	for spec in "$@"; do
-		k=$((k + 1))   # two specs of one VMM must not share a log
-		spec_env "$spec"
-		tag=pingtrace-$vmm-$i-$k
-		echo 0 >"$tf/tracing_on"
-		trace_events 0
-		echo >"$tf/trace"
-		l2_bg "$tag" "$vmm" -enable-kvm -m 256M -smp 1 -kernel "$LAB_KERNEL" -initrd "$LAB_INITRD" -nographic \
-			-append "$L2_APPEND lab.action=static,pingtest lab.ip=192.168.11.2/24 lab.ping_target=192.168.11.33 lab.ping_count=30" \
-			-netdev tap,id=n0,ifname=tap1,script=no,downscript=no -device e1000,netdev=n0,mac=52:55:00:d1:55:02
-		if l2_wait "$tag" 'L2-STATIC-UP|L2-STATIC FAIL' "$LAB_L2_TIMEOUT"; then
-			trace_events 1
-			echo 1 >"$tf/tracing_on"
-		fi
-		l2_wait "$tag" 'L2-PINGTEST' 120
-		echo 0 >"$tf/tracing_on"
-		l2_stop "$tag"
-		l2_join "$tag"
-		rtts=$(sed -n 's/^L2-PINGTEST target=[^ ]* rtts=//p' "/tmp/l2-$tag.log" | head -n1)
-		echo "LAB-PINGTRACE $spec $i rtt_med=$(median_of %.3f <<<"$rtts") $(awk "$pt_awk" "$tf/trace")"
-		spec_env_clear
-	done
-done
+tap_ping_guest lab.ping_count=30
+one() { # ROUND K SPEC
+	local tag=pingtrace-$vmm-$1-$2
+	echo 0 >"$tf/tracing_on"
+	trace_events 0
+	echo >"$tf/trace"
+	l2_bg "$tag" "$vmm" "${TAP_PING_GUEST[@]}"
+	if l2_wait "$tag" 'L2-STATIC-UP|L2-STATIC FAIL' "$LAB_L2_TIMEOUT"; then
+		trace_events 1
+		echo 1 >"$tf/tracing_on"
+	fi
+	l2_wait "$tag" 'L2-PINGTEST' 120
+	echo 0 >"$tf/tracing_on"
+	l2_stop "$tag"
+	l2_join "$tag"
+	echo "LAB-PINGTRACE $3 $1 rtt_med=$(ping_rtts "$tag" | median_of %.3f) $(awk "$pt_awk" "$tf/trace")"
+}
+for_rounds "$rounds" one "$@"
 trace_events 0
