@@ -89,7 +89,8 @@ lab: all
 lab-check: lab
 	@tests/lab/run-tests.sh
 
-# libFuzzer (tests/fuzz: e1000, virtio-net, port I/O devices, stream framing, command line):
+# libFuzzer (tests/fuzz: e1000, virtio-net, port I/O devices, stream framing, command line,
+# kernel images, host GSO packets):
 # a bounded run in check (FUZZ_SECONDS in total), a long one on demand.
 FUZZ_SECONDS ?= 30
 fuzz: deps

@@ -9,11 +9,16 @@
  * Offloads: with IFF_VNET_HDR the tap exchanges a 10-byte virtio_net_hdr
  * with the kernel. When the peer (e1000, virtio-net) negotiated the header
  * too, frames pass through unchanged, and TUNSETOFFLOAD enables TUN_F_CSUM
- * only: the kernel may then hand us frames whose checksum is still to be
- * filled (the NIC does it), but never GSO super-frames, which the e1000
- * cannot receive. TSO/UFO toward the guest are never enabled. Without a
- * header-capable peer the header is stripped on read and a zeroed one is
- * prepended on write, and no offload is enabled. */
+ * (the kernel may hand us frames whose checksum is still to be filled: the
+ * NIC does it) and TUN_F_TSO4/TSO6/TSO_ECN: the host's TCP packets come
+ * whole, up to 64 KiB, and are cut into MSS-sized frames here (net/gso.h),
+ * on headers only, instead of by the host kernel's software GSO with one
+ * trip through the tap's transmit path and one read() per frame. Neither
+ * NIC takes the whole packet (the e1000 has no large receive; skiff's
+ * virtio-net offers no GUEST_TSO). SKIFF_TAP_GSO=off leaves TSO to the host
+ * (TUN_F_CSUM only). UFO/USO are never enabled. Without a header-capable
+ * peer the header is stripped on read and a zeroed one is prepended on
+ * write, and no offload is enabled. */
 #include "net/tap.h"
 
 #include <ctype.h>
@@ -37,6 +42,7 @@
 #include <linux/if_tun.h>
 
 #include "cli/keyval.h"
+#include "net/gso.h"
 #include "net/net.h"
 #include "net/sock_util.h"
 #include "util/env.h"
@@ -54,7 +60,9 @@ struct tap_state {
 	char ifname[IFNAMSIZ];
 	char *downscript;          /* NULL: none */
 	bool vnet;                 /* the fd has IFF_VNET_HDR */
-	bool offload_on;           /* TUN_F_CSUM currently set */
+	bool offload_on;           /* TUN_F_CSUM (and TSO unless !gso) currently set */
+	bool gso;                  /* SKIFF_TAP_GSO (default on): TUN_F_TSO* with TUN_F_CSUM */
+	bool gso_paused;           /* a segment of the packet being cut was queued by net core */
 	bool read_paused;          /* net_send() said the peer is full */
 	bool write_blocked;        /* the tap said EAGAIN: waiting for EPOLLOUT */
 	bool registered;
@@ -360,19 +368,56 @@ static void tap_update_events(struct tap_state *s)
 	s->events = ev;
 }
 
-/* TUN_F_CSUM toward us exactly while the peer takes virtio-net headers. */
+/* Offloads toward us exactly while the peer takes virtio-net headers. */
 static void tap_sync_offload(struct tap_state *s)
 {
+	const unsigned long tso = TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN;
 	bool want = s->vnet && s->nc->using_vnet_hdr;
 
 	if (want == s->offload_on)
 		return;
-	if (ioctl(s->fd, TUNSETOFFLOAD, want ? (unsigned long)TUN_F_CSUM : 0UL) < 0) {
+	if (want && s->gso && ioctl(s->fd, TUNSETOFFLOAD, TUN_F_CSUM | tso) < 0) {
+		debug_report("tap %s: TUNSETOFFLOAD (TSO): %s; the host segments", s->ifname,
+			     strerror(errno));
+		s->gso = false;
+	}
+	if ((!want || !s->gso) &&
+	    ioctl(s->fd, TUNSETOFFLOAD, want ? (unsigned long)TUN_F_CSUM : 0UL) < 0) {
 		debug_report("tap %s: TUNSETOFFLOAD: %s", s->ifname, strerror(errno));
 		if (want)
 			return;
 	}
 	s->offload_on = want;
+}
+
+static void tap_gso_emit(void *opaque, const struct iovec *iov, int iovcnt)
+{
+	struct tap_state *s = opaque;
+
+	/* Queued (the NIC's ring is full): the rest of the packet is queued behind it, in
+	 * order, and reading pauses after it as for a single frame. */
+	if (net_send(s->nc, iov, iovcnt) == 0)
+		s->gso_paused = true;
+}
+
+/* One frame (with its virtio-net header when the peer took headers) to the peer; a host GSO
+ * packet as its segments. False when the peer queued it: stop reading. */
+static bool tap_deliver(struct tap_state *s, const uint8_t *frame, size_t len)
+{
+	const struct virtio_net_hdr *vh = (const void *)frame;
+
+	if (s->nc->using_vnet_hdr && len >= sizeof(*vh) && vh->gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+		struct virtio_net_hdr h = *vh;
+
+		s->gso_paused = false;
+		if (net_gso_segment(&h, frame + sizeof(h), len - sizeof(h), tap_gso_emit, s) < 0) {
+			debug_report("tap %s: a GSO packet (type %u, %zu bytes) that cannot be cut: "
+				     "dropped", s->ifname, h.gso_type, len - sizeof(h));
+			return true;
+		}
+		return !s->gso_paused;
+	}
+	return net_send_buf(s->nc, frame, len) != 0;
 }
 
 static void tap_read(struct tap_state *s)
@@ -407,7 +452,7 @@ static void tap_read(struct tap_state *s)
 			frame += hdr;
 			len -= hdr;
 		}
-		if (net_send_buf(s->nc, frame, len) == 0) {
+		if (!tap_deliver(s, frame, len)) {
 			s->read_paused = true;
 			tap_update_events(s);
 		}
@@ -604,6 +649,7 @@ static struct net_client *tap_new(const char *type_info, const char *id, int fd,
 	s->fd = fd;
 	s->vnet = vnet;
 	s->poll_after_tx = env_switch("SKIFF_TAP_POLL", true);
+	s->gso = env_switch("SKIFF_TAP_GSO", true);
 	snprintf(s->ifname, sizeof(s->ifname), "%s", ifname);
 	if (downscript) {
 		s->downscript = strdup(downscript);

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write structured seeds for every harness into tests/fuzz/seeds/NAME/:
   e1000: rings set up, TX of legacy / checksum / TSO packets, RX of frames, loopback;
-  virtio_net, stream, legacy_io, cli: see the seeds_* functions.
+  virtio_net, stream, legacy_io, cli, kernel, gso: see the seeds_* functions.
 Regression inputs for fixed bugs are committed beside them (not written here)."""
 import os
 import struct
@@ -403,6 +403,37 @@ def seeds_kernel():
     }
 
 
+def gso_packet(v6=False, tags=0, payload=3000, mss=1448, flags=0x18, opt=12):
+    """A host TSO packet as a tap with TUN_F_TSO4/6 hands it over: virtio-net header + frame."""
+    eth = b"\x52\x54\x00\x12\x34\x56\x52\x54\x00\xab\xcd\xef"
+    for t in range(tags):
+        eth += struct.pack(">HH", 0x88A8 if (tags == 2 and t == 0) else 0x8100, 100 + t)
+    tcp = struct.pack(">HHIIBBHHH", 5201, 40000, 0xFFFFF000, 1, (20 + opt) // 4 << 4, flags, 502, 0, 0)
+    tcp += b"\x01\x01\x08\x0a" + bytes(opt - 4)
+    data = bytes((i * 7) & 0xFF for i in range(payload))
+    if v6:
+        ip = struct.pack(">IHBB", 6 << 28, len(tcp) + payload, 6, 64) + bytes(range(32))
+        eth += b"\x86\xdd"
+    else:
+        ip = struct.pack(">BBHHHBBH", 0x45, 0, 20 + len(tcp) + payload, 0xFFFE, 0x4000, 64, 6, 0)
+        ip += b"\xc0\xa8\x0b\x21\xc0\xa8\x0b\x02"
+        eth += b"\x08\x00"
+    l4 = len(eth) + len(ip)
+    vh = struct.pack("<BBHHHH", 1, 4 if v6 else 1, l4 + len(tcp), mss, l4, 16)
+    return vh + eth + ip + tcp + data
+
+
+def seeds_gso():
+    return {
+        "tcpv4": gso_packet(),
+        "tcpv4_64k": gso_packet(payload=44 * 1448 + 1),
+        "tcpv6": gso_packet(v6=True, payload=2 * 1428, mss=1428),
+        "vlan": gso_packet(tags=1, payload=5 * 536, mss=536),
+        "qinq_v6_ecn": gso_packet(v6=True, tags=2, flags=0x98),
+        "headers_only": gso_packet(payload=0, flags=0x11),
+    }
+
+
 WRITERS = {
     "e1000": seeds_e1000,
     "virtio_net": seeds_virtio_net,
@@ -410,6 +441,7 @@ WRITERS = {
     "legacy_io": seeds_legacy_io,
     "cli": seeds_cli,
     "kernel": seeds_kernel,
+    "gso": seeds_gso,
 }
 
 

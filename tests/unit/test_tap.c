@@ -15,8 +15,10 @@
 #include <limits.h>
 #include <net/if.h>
 #include <netpacket/packet.h>
+#include <linux/ethtool.h>
 #include <linux/if_ether.h>
 #include <linux/if_tun.h>
+#include <linux/sockios.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -25,6 +27,7 @@
 #include <sys/wait.h>
 
 #include "test_stream_common.h"
+#include "net/checksum.h"
 #include "net/tap.h"
 #include "vm/runstate.h"
 
@@ -393,6 +396,127 @@ static void test_tap_vnet_hdr(void **state)
 	close(ps);
 }
 
+/* TSO on the tap (ETHTOOL_GTSO: what the host stack sees of it). */
+static int tap_tso(const char *ifname)
+{
+	struct ethtool_value ev = { .cmd = ETHTOOL_GTSO };
+	struct ifreq ifr = { 0 };
+	int s = socket(AF_INET, SOCK_DGRAM, 0), r;
+
+	assert_true(s >= 0);
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
+	ifr.ifr_data = (char *)&ev;
+	r = ioctl(s, SIOCETHTOOL, &ifr);
+	close(s);
+	return r < 0 ? -1 : (int)ev.data;
+}
+
+#define GSO_PORT 5299
+#define GSO_SEGS 5
+#define GSO_MSS 1000
+
+/* Frames of our GSO test flow (IPv4, TCP to GSO_PORT) the NIC took. */
+static unsigned count_gso_frames(struct tnic *t)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < t->count && i < TNIC_MAX; i++)
+		if (t->len[i] >= 10 + 54 && t->data[i][10 + 23] == 6 &&
+		    (t->data[i][10 + 36] << 8 | t->data[i][10 + 37]) == GSO_PORT)
+			n++;
+	return n;
+}
+
+static bool has_gso_frames(void *arg)
+{
+	return count_gso_frames(arg) >= GSO_SEGS;
+}
+
+/* The host's TCP packets reach a header-taking NIC as frames either way: whole through the
+ * tap (TUN_F_TSO4, cut by skiff) or, with SKIFF_TAP_GSO=off, cut by the host kernel. A
+ * packet socket with PACKET_VNET_HDR puts a TSO packet on the tap's transmit path, as the
+ * host's TCP does. */
+static void test_tap_gso(void **state)
+{
+	for (int off = 0; off < 2; off++) {
+		const char *id = off ? "t12" : "t11", *ifname = off ? "sktg1" : "sktg0";
+		uint8_t pkt[10 + 54 + GSO_SEGS * GSO_MSS] = { 0 }, *f = pkt + 10;
+		struct virtio_net_hdr *vh = (void *)pkt;
+		size_t payload = GSO_SEGS * GSO_MSS, got = 0;
+		char opts[96];
+		struct tnic *t;
+		uint32_t sum;
+		int ps, one = 1;
+
+		snprintf(opts, sizeof(opts), "ifname=%s,script=no,downscript=no,vnet_hdr=on", ifname);
+		if (off)
+			setenv("SKIFF_TAP_GSO", "off", 1);
+		assert_int_equal(nd("tap", id, opts), 0);
+		unsetenv("SKIFF_TAP_GSO");
+		vmm_lock();
+		t = tnic_attach(id, true);
+		vmm_unlock();
+		if_up(ifname);
+		/* The tap sets its offloads at its first frame either way. */
+		memcpy(f, "\x52\x54\x00\x12\x34\x56\x52\x54\x00\xab\xcd\xef\x88\xb5", 14);
+		LOCKED(net_send_buf(t->nc, pkt, 10 + 60));
+		assert_int_equal(tap_tso(ifname), off ? 0 : 1);
+
+		memcpy(f, "\x52\x54\x00\x12\x34\x56\x52\x54\x00\xab\xcd\xef\x08\x00", 14);
+		f[14] = 0x45;
+		f[16] = (uint8_t)((40 + payload) >> 8);
+		f[17] = (uint8_t)(40 + payload);
+		f[22] = 64;
+		f[23] = 6;
+		memcpy(f + 26, "\xc0\xa8\x0b\x21\xc0\xa8\x0b\x02", 8);
+		sum = csum_add(0, f + 14, 20);
+		f[24] = (uint8_t)(~csum_fold(sum) >> 8);
+		f[25] = (uint8_t)~csum_fold(sum);
+		f[36] = GSO_PORT >> 8;
+		f[37] = GSO_PORT & 0xFF;
+		f[46] = 5 << 4;
+		f[47] = 0x18;   /* ACK PSH */
+		f[48] = 0x10;
+		for (size_t i = 0; i < payload; i++)
+			f[54 + i] = (uint8_t)(i * 13 + i / 256);
+		sum = csum_add(0, f + 26, 8) + 6 + 20 + (uint32_t)payload;
+		f[50] = (uint8_t)(csum_fold(sum) >> 8);
+		f[51] = (uint8_t)csum_fold(sum);
+		vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+		vh->gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+		vh->hdr_len = 54;
+		vh->gso_size = GSO_MSS;
+		vh->csum_start = 34;
+		vh->csum_offset = 16;
+		ps = packet_socket(ifname);
+		assert_int_equal(setsockopt(ps, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)), 0);
+		assert_int_equal(send(ps, pkt, sizeof(pkt), 0), (ssize_t)sizeof(pkt));
+		assert_true(wait_for(has_gso_frames, t, 2000));
+
+		vmm_lock();
+		for (unsigned i = 0; i < t->count; i++) {
+			uint8_t *d = t->data[i], *g = d + 10;
+			struct virtio_net_hdr *h = (void *)d;
+			size_t len = t->len[i] - 10;
+
+			if (t->len[i] < 10 + 54 || g[23] != 6 || (g[36] << 8 | g[37]) != GSO_PORT)
+				continue;
+			assert_int_equal(h->gso_type, VIRTIO_NET_HDR_GSO_NONE);
+			assert_int_equal(len, 54 + GSO_MSS);
+			if (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+				csum_complete(g, len, h->csum_start, h->csum_offset);
+			assert_int_equal(csum_fold(csum_add(0, g + 14, 20)), 0xFFFF);
+			sum = csum_add(0, g + 26, 8) + 6 + (uint32_t)(len - 34);
+			assert_int_equal(csum_fold(csum_add(sum, g + 34, len - 34)), 0xFFFF);
+			assert_int_equal((uint32_t)(g[38] << 24 | g[39] << 16 | g[40] << 8 | g[41]), got);
+			assert_memory_equal(g + 54, f + 54 + got, GSO_MSS);
+			got += GSO_MSS;
+		}
+		vmm_unlock();
+		assert_int_equal(got, payload);
+		close(ps);
+	}
+}
+
 static void test_tap_backpressure(void **state)
 {
 	struct tnic *t;
@@ -603,6 +727,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_tap_frames_both_ways, tap_setup, common_teardown),
 		cmocka_unit_test_setup_teardown(test_tap_poll_after_tx, tap_setup, common_teardown),
 		cmocka_unit_test_setup_teardown(test_tap_vnet_hdr, tap_setup, common_teardown),
+		cmocka_unit_test_setup_teardown(test_tap_gso, tap_setup, common_teardown),
 		cmocka_unit_test_setup_teardown(test_tap_backpressure, tap_setup, common_teardown),
 		cmocka_unit_test_setup_teardown(test_tap_fd, tap_setup, common_teardown),
 		cmocka_unit_test_setup_teardown(test_tap_reset_handover, tap_setup, common_teardown),
