@@ -254,19 +254,26 @@ static void tx_tso_run(unsigned n)
 static uint8_t rx_frame[1514];
 static void rx_prepare(void) { tx_len = build_tcp(rx_frame, nic_mac, 1460, false); }
 
+/* After the frame-th received frame (from 1), what Linux's driver does: give back 16 buffers
+ * at a time (one RDT write), and take an interrupt every 32 frames. */
+static void rx_driver_step(unsigned frame)
+{
+	if (frame % 16 == 0) {
+		for (unsigned k = 0; k < 16; k++) {
+			rx_tail = (rx_tail + 1) % NDESC;
+			desc_put(RX_RING, rx_tail, RX_BUFS + 2048ull * rx_tail, 0, 0);
+		}
+		wr(E1000_RDT, rx_tail);
+	}
+	if (frame % 32 == 0)
+		irq_service();
+}
+
 static void rx_run(unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
 		net_send_buf(be_nc, rx_frame, tx_len);
-		if (i % 16 == 15) {          /* the driver gives back 16 buffers at a time */
-			for (unsigned k = 0; k < 16; k++) {
-				rx_tail = (rx_tail + 1) % NDESC;
-				desc_put(RX_RING, rx_tail, RX_BUFS + 2048ull * rx_tail, 0, 0);
-			}
-			wr(E1000_RDT, rx_tail);
-		}
-		if (i % 32 == 31)
-			irq_service();
+		rx_driver_step(i + 1);
 	}
 }
 
@@ -294,15 +301,7 @@ static void rx_gso_prepare(void)
 static void rx_gso_emit(void *opaque, const struct iovec *iov, int iovcnt)
 {
 	net_send(be_nc, iov, iovcnt);
-	if (++rx_gso_frames % 16 == 0) {   /* the driver gives back 16 buffers at a time */
-		for (unsigned k = 0; k < 16; k++) {
-			rx_tail = (rx_tail + 1) % NDESC;
-			desc_put(RX_RING, rx_tail, RX_BUFS + 2048ull * rx_tail, 0, 0);
-		}
-		wr(E1000_RDT, rx_tail);
-	}
-	if (rx_gso_frames % 32 == 0)
-		irq_service();
+	rx_driver_step(++rx_gso_frames);
 }
 
 static void rx_gso_run(unsigned n)
