@@ -407,12 +407,10 @@ static bool tap_deliver(struct tap_state *s, const uint8_t *frame, size_t len)
 	const struct virtio_net_hdr *vh = (const void *)frame;
 
 	if (s->nc->using_vnet_hdr && len >= sizeof(*vh) && vh->gso_type != VIRTIO_NET_HDR_GSO_NONE) {
-		struct virtio_net_hdr h = *vh;
-
 		s->gso_paused = false;
-		if (net_gso_segment(&h, frame + sizeof(h), len - sizeof(h), tap_gso_emit, s) < 0) {
+		if (net_gso_segment(vh, frame + sizeof(*vh), len - sizeof(*vh), tap_gso_emit, s) < 0) {
 			debug_report("tap %s: a GSO packet (type %u, %zu bytes) that cannot be cut: "
-				     "dropped", s->ifname, h.gso_type, len - sizeof(h));
+				     "dropped", s->ifname, vh->gso_type, len - sizeof(*vh));
 			return true;
 		}
 		return !s->gso_paused;
