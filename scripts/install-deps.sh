@@ -4,7 +4,7 @@
 set -eu
 
 build_pkgs="gcc make libc6-dev libcmocka-dev libslirp-dev liblzma-dev zlib1g-dev libisal-dev acpica-tools clang libclang-rt-14-dev"
-bench_pkgs="valgrind"
+bench_pkgs="valgrind qemu-user"
 lab_pkgs="qemu-system-x86 qemu-utils seabios busybox-static cpio kmod iperf3 ethtool iproute2 tcpdump socat curl xz-utils bridge-utils"
 
 case "${1:-build}" in

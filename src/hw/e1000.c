@@ -127,7 +127,8 @@ struct e1000 {
 	uint32_t *ee_page;         /* page-aligned, E1000_EE_PAGE_SIZE bytes */
 
 	/* The receive path's per-byte work (make bench-insn: 8273 -> 2837 instructions per
-	 * 1514-byte frame): the FCS by ISA-L's folding CRC-32 instead of zlib's tables, and no
+	 * 1514-byte frame): the FCS by the faster of ISA-L's folding CRC-32 and zlib's tables on
+	 * this CPU (net/checksum.c) instead of zlib's always, and no
 	 * TCP/UDP checksum pass over frames from a backend that builds them itself (libslirp,
 	 * net.h sends_valid_csums). Off (SKIFF_RX_CSUM_FAST=off) only for comparisons. */
 	bool rx_csum_fast;
@@ -1819,6 +1820,7 @@ static int e1000_parse_opts(struct e1000 *s, const struct nic_config *cfg)
 	s->ee_page_ok = env_switch("SKIFF_EEPROM_PAGE", true);
 	s->tx_iothread = env_switch("SKIFF_TX_IOTHREAD", false);
 	s->rx_csum_fast = env_switch("SKIFF_RX_CSUM_FAST", true);
+	checksum_select();   /* the FCS and checksum routines timed now, not on the first frame */
 	for (size_t i = 0; i < cfg->opts.n; i++) {
 		struct kv *kv = &cfg->opts.items[i];
 		size_t p;

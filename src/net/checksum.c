@@ -1,15 +1,33 @@
 /* Internet checksum and Ethernet FCS. The NICs run these over every byte of every frame
  * (e1000 RX checksum offload and FCS, TX checksum offload, TSO), so they work on 8 bytes at a
  * time: a ones-complement sum is byte-order independent (RFC 1071 2(B)), so sum native 64-bit
- * words with their carries, fold, and swap once. The FCS is ISA-L's reflected CRC-32
- * (crc32_gzip_refl: IEEE 802.3's polynomial, reflection and final complement), which folds 64
- * bytes at a time with carry-less multiplies: about 0.2 instructions per byte against zlib's
- * 4 (make bench-insn); zlib's stays for comparisons (eth_fcs_zlib). */
+ * words with their carries, fold, and swap once.
+ *
+ * Each has two implementations, and which one is faster depends on the CPU, not just on the
+ * instruction count:
+ * - FCS: ISA-L's reflected CRC-32 (crc32_gzip_refl: IEEE 802.3's polynomial, reflection and
+ *   final complement) folds 64 bytes at a time with carry-less multiplies, ~0.08 us per
+ *   1514-byte frame on hardware against zlib's tables' ~1 us. Under an emulated CPU (QEMU's
+ *   TCG, the nested lab's host: tests/lab) every PCLMULQDQ is a helper call and ISA-L takes
+ *   ~12 us against zlib's ~4.7 (qemu-x86_64 -cpu max).
+ * - Internet checksum: one add-with-carry chain (x86-64) is ~20% faster on hardware than a
+ *   loop that counts carries apart, and ~40% slower under TCG, which computes each carry
+ *   from the previous operation.
+ * So, as Linux picks its RAID6 and XOR routines, the first use times both candidates of each
+ * on a frame-sized buffer (~0.1 ms on hardware, ~1.5 ms under TCG) and keeps the faster one.
+ * SKIFF_FCS=isal|zlib and SKIFF_CSUM=adc|c choose instead (comparisons, bench/insn.sh);
+ * SKIFF_DEBUG=1 prints the choice and the times. */
 #include "net/checksum.h"
 
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <isa-l/crc.h>
 #include <zlib.h>
+
+#include "util/log.h"
 
 static inline uint16_t csum_native_to_be(uint64_t acc)
 {
@@ -25,19 +43,29 @@ static inline uint16_t csum_native_to_be(uint64_t acc)
 #endif
 }
 
-uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
+static inline uint64_t csum_ld64(const uint8_t *p)
 {
-	/* 64-bit words, counting the carries out of bit 63 apart (an add and an add-with-carry
-	 * per 8 bytes), four words per round; the carries go back in at the end (end-around
-	 * carry). bench/insn.sh: 1.15 -> ~0.4 instructions per byte. */
+	uint64_t x;
+	memcpy(&x, p, 8);
+	return x;
+}
+
+/* The bulk of a checksum: a native-order ones-complement partial sum (carries folded back
+ * in) of p[0 .. *done), whole rounds of 32 or 64 bytes; csum_add() sums the rest. */
+typedef uint64_t csum_wide_fn(const uint8_t *p, size_t len, size_t *done);
+
+/* 64-bit words, the carries out of bit 63 counted apart (an add and an add-with-carry per 8
+ * bytes, four words a round) and added back at the end (end-around carry). */
+static uint64_t csum_wide_c(const uint8_t *p, size_t len, size_t *done)
+{
 	uint64_t a = 0, c = 0, x0, x1, x2, x3;
 	size_t i = 0;
 
 	for (; i + 32 <= len; i += 32) {
-		memcpy(&x0, p + i, 8);
-		memcpy(&x1, p + i + 8, 8);
-		memcpy(&x2, p + i + 16, 8);
-		memcpy(&x3, p + i + 24, 8);
+		x0 = csum_ld64(p + i);
+		x1 = csum_ld64(p + i + 8);
+		x2 = csum_ld64(p + i + 16);
+		x3 = csum_ld64(p + i + 24);
 		a += x0;
 		c += a < x0;
 		a += x1;
@@ -47,10 +75,234 @@ uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
 		a += x3;
 		c += a < x3;
 	}
+	a += c;
+	a += a < c;
+	*done = i;
+	return a;
+}
+
+#if defined(__x86_64__)
+/* One add-with-carry chain, 64 bytes a round, the round's last carry added back at once:
+ * one instruction per word (make bench-insn: a 1460-byte TCP checksum ~800 -> ~400). */
+static uint64_t csum_wide_adc(const uint8_t *p, size_t len, size_t *done)
+{
+	uint64_t a = 0;
+	size_t i = 0;
+
+	for (; i + 64 <= len; i += 64)
+		__asm__("addq 0(%[p]), %[a]\n\t"
+			"adcq 8(%[p]), %[a]\n\t"
+			"adcq 16(%[p]), %[a]\n\t"
+			"adcq 24(%[p]), %[a]\n\t"
+			"adcq 32(%[p]), %[a]\n\t"
+			"adcq 40(%[p]), %[a]\n\t"
+			"adcq 48(%[p]), %[a]\n\t"
+			"adcq 56(%[p]), %[a]\n\t"
+			"adcq $0, %[a]"
+			: [a] "+r"(a)
+			: [p] "r"(p + i), "m"(*(const uint8_t(*)[64])(p + i))
+			: "cc");
+	*done = i;
+	return a;
+}
+#endif
+
+static uint32_t fcs_isal(const uint8_t *p, size_t len)
+{
+	return len ? crc32_gzip_refl(0, p, len) : 0;
+}
+
+typedef uint32_t fcs_fn(const uint8_t *p, size_t len);
+
+static const struct fcs_impl {
+	const char *name;
+	fcs_fn *fn;
+} fcs_impls[] = {
+	{ "isal", fcs_isal },
+	{ "zlib", eth_fcs_zlib },
+};
+
+static const struct csum_impl {
+	const char *name;
+	csum_wide_fn *fn;
+} csum_impls[] = {
+#if defined(__x86_64__)
+	{ "adc", csum_wide_adc },
+#endif
+	{ "c", csum_wide_c },
+};
+
+#define N_FCS_IMPLS  (sizeof(fcs_impls) / sizeof(fcs_impls[0]))
+#define N_CSUM_IMPLS (sizeof(csum_impls) / sizeof(csum_impls[0]))
+
+static csum_wide_fn csum_wide_first;
+static fcs_fn fcs_first;
+static csum_wide_fn *csum_wide_cur = csum_wide_first;
+static fcs_fn *fcs_cur = fcs_first;
+static pthread_once_t checksum_once = PTHREAD_ONCE_INIT;
+
+static uint64_t checksum_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Best of 5 rounds of 16 calls over one 1514-byte frame, candidates interleaved round by
+ * round (a moment of load on the host then hits all of them alike), in ns per call. */
+#define CAL_ROUNDS 5
+#define CAL_CALLS  16
+#define CAL_LEN    1514
+
+static void checksum_calibrate(uint64_t fcs_ns[N_FCS_IMPLS], uint64_t csum_ns[N_CSUM_IMPLS])
+{
+	static uint8_t buf[CAL_LEN];
+	volatile uint64_t sink = 0;
+
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 131 + 7);
+	for (size_t k = 0; k < N_FCS_IMPLS; k++)
+		fcs_ns[k] = UINT64_MAX;
+	for (size_t k = 0; k < N_CSUM_IMPLS; k++)
+		csum_ns[k] = UINT64_MAX;
+	for (int r = 0; r < CAL_ROUNDS; r++) {
+		for (size_t k = 0; k < N_FCS_IMPLS; k++) {
+			uint64_t t = checksum_now_ns();
+			for (int n = 0; n < CAL_CALLS; n++)
+				sink += fcs_impls[k].fn(buf, sizeof(buf));
+			t = (checksum_now_ns() - t) / CAL_CALLS;
+			if (t < fcs_ns[k])
+				fcs_ns[k] = t;
+		}
+		for (size_t k = 0; k < N_CSUM_IMPLS; k++) {
+			uint64_t t = checksum_now_ns();
+			size_t done;
+			for (int n = 0; n < CAL_CALLS; n++)
+				sink += csum_impls[k].fn(buf, sizeof(buf), &done);
+			t = (checksum_now_ns() - t) / CAL_CALLS;
+			if (t < csum_ns[k])
+				csum_ns[k] = t;
+		}
+	}
+	(void)sink;
+}
+
+/* The candidate named by the environment variable, else the fastest one timed. */
+static size_t checksum_pick(const char *var, const char *const *names, size_t n,
+			    const uint64_t *ns)
+{
+	const char *want = getenv(var);
+	size_t best = 0;
+
+	if (want && *want && strcmp(want, "auto")) {
+		for (size_t k = 0; k < n; k++)
+			if (!strcmp(want, names[k]))
+				return k;
+		warn_report("%s=%s: no such implementation here; picking the fastest", var, want);
+	}
+	for (size_t k = 1; k < n; k++)
+		if (ns[k] < ns[best])
+			best = k;
+	return best;
+}
+
+static void checksum_select_once(void)
+{
+	uint64_t fcs_ns[N_FCS_IMPLS], csum_ns[N_CSUM_IMPLS];
+	const char *fcs_names[N_FCS_IMPLS], *csum_names[N_CSUM_IMPLS];
+	char line[256];
+	size_t f, c, off = 0;
+
+	checksum_calibrate(fcs_ns, csum_ns);
+	for (size_t k = 0; k < N_FCS_IMPLS; k++)
+		fcs_names[k] = fcs_impls[k].name;
+	for (size_t k = 0; k < N_CSUM_IMPLS; k++)
+		csum_names[k] = csum_impls[k].name;
+	f = checksum_pick("SKIFF_FCS", fcs_names, N_FCS_IMPLS, fcs_ns);
+	c = checksum_pick("SKIFF_CSUM", csum_names, N_CSUM_IMPLS, csum_ns);
+	__atomic_store_n(&fcs_cur, fcs_impls[f].fn, __ATOMIC_RELEASE);
+	__atomic_store_n(&csum_wide_cur, csum_impls[c].fn, __ATOMIC_RELEASE);
+
+	off += (size_t)snprintf(line + off, sizeof(line) - off, "FCS by %s (ns per %d bytes:",
+				fcs_impls[f].name, CAL_LEN);
+	for (size_t k = 0; k < N_FCS_IMPLS && off < sizeof(line); k++)
+		off += (size_t)snprintf(line + off, sizeof(line) - off, " %s %llu", fcs_names[k],
+					(unsigned long long)fcs_ns[k]);
+	if (off < sizeof(line))
+		off += (size_t)snprintf(line + off, sizeof(line) - off,
+					"), Internet checksum by %s (", csum_impls[c].name);
+	for (size_t k = 0; k < N_CSUM_IMPLS && off < sizeof(line); k++)
+		off += (size_t)snprintf(line + off, sizeof(line) - off, "%s%s %llu", k ? " " : "",
+					csum_names[k], (unsigned long long)csum_ns[k]);
+	debug_report("checksum: %s)", line);
+}
+
+void checksum_select(void)
+{
+	pthread_once(&checksum_once, checksum_select_once);
+}
+
+const char *checksum_impl_name(bool fcs)
+{
+	checksum_select();
+	if (fcs) {
+		fcs_fn *fn = __atomic_load_n(&fcs_cur, __ATOMIC_ACQUIRE);
+		for (size_t k = 0; k < N_FCS_IMPLS; k++)
+			if (fcs_impls[k].fn == fn)
+				return fcs_impls[k].name;
+	} else {
+		csum_wide_fn *fn = __atomic_load_n(&csum_wide_cur, __ATOMIC_ACQUIRE);
+		for (size_t k = 0; k < N_CSUM_IMPLS; k++)
+			if (csum_impls[k].fn == fn)
+				return csum_impls[k].name;
+	}
+	return "?";
+}
+
+int checksum_use(const char *fcs, const char *csum)
+{
+	size_t f = N_FCS_IMPLS, c = N_CSUM_IMPLS;
+
+	checksum_select();
+	for (size_t k = 0; fcs && k < N_FCS_IMPLS; k++)
+		if (!strcmp(fcs, fcs_impls[k].name))
+			f = k;
+	for (size_t k = 0; csum && k < N_CSUM_IMPLS; k++)
+		if (!strcmp(csum, csum_impls[k].name))
+			c = k;
+	if ((fcs && f == N_FCS_IMPLS) || (csum && c == N_CSUM_IMPLS))
+		return -1;
+	if (fcs)
+		__atomic_store_n(&fcs_cur, fcs_impls[f].fn, __ATOMIC_RELEASE);
+	if (csum)
+		__atomic_store_n(&csum_wide_cur, csum_impls[c].fn, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* The first call of either selects, then goes on with the choice. */
+static uint64_t csum_wide_first(const uint8_t *p, size_t len, size_t *done)
+{
+	checksum_select();
+	return __atomic_load_n(&csum_wide_cur, __ATOMIC_ACQUIRE)(p, len, done);
+}
+
+static uint32_t fcs_first(const uint8_t *p, size_t len)
+{
+	checksum_select();
+	return __atomic_load_n(&fcs_cur, __ATOMIC_ACQUIRE)(p, len);
+}
+
+uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
+{
+	uint64_t a = 0, c = 0;
+	size_t i = 0;
+
+	if (len >= 64)
+		a = __atomic_load_n(&csum_wide_cur, __ATOMIC_RELAXED)(p, len, &i);
 	for (; i + 8 <= len; i += 8) {
-		memcpy(&x0, p + i, 8);
-		a += x0;
-		c += a < x0;
+		uint64_t x = csum_ld64(p + i);
+		a += x;
+		c += a < x;
 	}
 	for (; i + 4 <= len; i += 4) {
 		uint32_t x;
@@ -90,7 +342,7 @@ void csum_complete(uint8_t *f, size_t len, size_t start, size_t offset)
 
 uint32_t eth_fcs(const uint8_t *p, size_t len)
 {
-	return len ? crc32_gzip_refl(0, p, len) : 0;
+	return __atomic_load_n(&fcs_cur, __ATOMIC_RELAXED)(p, len);
 }
 
 uint32_t eth_fcs_zlib(const uint8_t *p, size_t len)

@@ -6,6 +6,7 @@
 #ifndef SKIFF_NET_CHECKSUM_H
 #define SKIFF_NET_CHECKSUM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,5 +20,14 @@ void csum_complete(uint8_t *f, size_t len, size_t start, size_t offset);
 uint32_t eth_fcs(const uint8_t *p, size_t len);
 /* The same with zlib's table-driven CRC-32 (SKIFF_RX_CSUM_FAST=off compares). */
 uint32_t eth_fcs_zlib(const uint8_t *p, size_t len);
+
+/* Which implementation of each runs (checksum.c: the faster on this CPU, timed at the first
+ * use, or SKIFF_FCS / SKIFF_CSUM). checksum_select() does that timing now, so that it is not
+ * paid by the first frame; the others select first too. */
+void checksum_select(void);
+/* The FCS's implementation ("isal", "zlib") when fcs, else the Internet checksum's ("adc", "c"). */
+const char *checksum_impl_name(bool fcs);
+/* Use these implementations from now on (NULL: leave as is); -1 if a name is unknown. */
+int checksum_use(const char *fcs, const char *csum);
 
 #endif

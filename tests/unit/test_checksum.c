@@ -112,13 +112,57 @@ static void test_fcs(void **state)
 	assert_int_equal(eth_fcs_zlib(f, sizeof(f)), ref_crc(f, sizeof(f)));
 }
 
+/* The choice between implementations (checksum.c times them at the first use). */
+static void test_select(void **state)
+{
+	(void)state;
+	const char *f = checksum_impl_name(true), *c = checksum_impl_name(false);
+	assert_true(!strcmp(f, "isal") || !strcmp(f, "zlib"));
+	assert_true(!strcmp(c, "adc") || !strcmp(c, "c"));
+	/* an unknown name changes nothing */
+	assert_int_equal(checksum_use("crc32c", NULL), -1);
+	assert_int_equal(checksum_use(NULL, "sse"), -1);
+	assert_string_equal(checksum_impl_name(true), f);
+	assert_string_equal(checksum_impl_name(false), c);
+	/* one of them at a time */
+	assert_int_equal(checksum_use("zlib", NULL), 0);
+	assert_string_equal(checksum_impl_name(true), "zlib");
+	assert_string_equal(checksum_impl_name(false), c);
+	assert_int_equal(checksum_use(NULL, "c"), 0);
+	assert_string_equal(checksum_impl_name(false), "c");
+	assert_int_equal(checksum_use("isal", NULL), 0);
+	assert_string_equal(checksum_impl_name(true), "isal");
+}
+
+/* Each test below runs once per implementation pair: {FCS, checksum}. */
+static const char *const impls_fast_hw[] = { "isal", "adc" };
+static const char *const impls_emulated[] = { "zlib", "c" };
+
+static int use_impls(void **state)
+{
+	const char *const *n = *state;
+	if (checksum_use(n[0], NULL) || checksum_use(NULL, n[1]))
+		return -1;
+	return 0;
+}
+
+#if defined(__x86_64__)
+#define PER_IMPLS(t) \
+	cmocka_unit_test_prestate_setup_teardown(t, use_impls, NULL, (void *)impls_fast_hw), \
+	cmocka_unit_test_prestate_setup_teardown(t, use_impls, NULL, (void *)impls_emulated)
+#else
+#define PER_IMPLS(t) \
+	cmocka_unit_test_prestate_setup_teardown(t, use_impls, NULL, (void *)impls_emulated)
+#endif
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_csum_matches_reference),
-		cmocka_unit_test(test_csum_chains),
-		cmocka_unit_test(test_csum_complete),
-		cmocka_unit_test(test_fcs),
+		cmocka_unit_test(test_select),
+		PER_IMPLS(test_csum_matches_reference),
+		PER_IMPLS(test_csum_chains),
+		PER_IMPLS(test_csum_complete),
+		PER_IMPLS(test_fcs),
 	};
 	return cmocka_run_group_tests_name("checksum", tests, NULL, NULL);
 }
