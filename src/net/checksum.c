@@ -3,27 +3,30 @@
  * time: a ones-complement sum is byte-order independent (RFC 1071 2(B)), so sum native 64-bit
  * words with their carries, fold, and swap once.
  *
- * Each has two implementations, and which one is faster depends on the CPU, not just on the
+ * Each has two implementations, and which one is faster depends on the CPU, not on the
  * instruction count:
  * - FCS: ISA-L's reflected CRC-32 (crc32_gzip_refl: IEEE 802.3's polynomial, reflection and
  *   final complement) folds 64 bytes at a time with carry-less multiplies, ~0.08 us per
- *   1514-byte frame on hardware against zlib's tables' ~1 us. Under an emulated CPU (QEMU's
- *   TCG, the nested lab's host: tests/lab) every PCLMULQDQ is a helper call and ISA-L takes
- *   ~12 us against zlib's ~4.7 (qemu-x86_64 -cpu max).
+ *   1514-byte frame on hardware against zlib's tables' ~1 us (and ISA-L's own tables' ~5, which
+ *   it falls back to without PCLMULQDQ). Under QEMU's TCG (the nested lab's host CPU) the
+ *   carry-less multiplies are emulated: in the lab's tap host->guest transfers ISA-L took 27-31%
+ *   of all of skiff's CPU samples against 8-9% for zlib, and the transfers ran 1.7x faster
+ *   with zlib's (bench/README.md, session 13). A timing at start-up said the opposite there (a
+ *   tight loop over one buffer: 5.8 against 8.2 us), so the choice is a rule, not a timing.
  * - Internet checksum: one add-with-carry chain (x86-64) is ~20% faster on hardware than a
- *   loop that counts carries apart, and ~40% slower under TCG, which computes each carry
- *   from the previous operation.
- * So, as Linux picks its RAID6 and XOR routines, the first use times both candidates of each
- * on a frame-sized buffer (~0.1 ms on hardware, ~1.5 ms under TCG) and keeps the faster one.
+ *   loop that counts carries apart; under TCG, which computes each carry from the previous
+ *   operation, it is ~40% slower (qemu-x86_64 -cpu max).
+ * So: ISA-L with PCLMULQDQ unless the CPU is TCG's, else zlib; the chain unless TCG's.
  * SKIFF_FCS=isal|zlib and SKIFF_CSUM=adc|c choose instead (comparisons, bench/insn.sh);
- * SKIFF_DEBUG=1 prints the choice and the times. */
+ * SKIFF_DEBUG=1 prints the choice. */
 #include "net/checksum.h"
 
 #include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
 #include <isa-l/crc.h>
 #include <zlib.h>
 
@@ -141,100 +144,67 @@ static csum_wide_fn *csum_wide_cur = csum_wide_first;
 static fcs_fn *fcs_cur = fcs_first;
 static pthread_once_t checksum_once = PTHREAD_ONCE_INIT;
 
-static uint64_t checksum_now_ns(void)
+static int checksum_set(const char *fcs, const char *csum);
+static const char *checksum_cur_name(bool fcs);
+
+/* The CPU this runs on: PCLMULQDQ (CPUID.1:ECX bit 1) and QEMU's TCG (a hypervisor, CPUID.1:ECX
+ * bit 31, whose leaf 0x40000000 says "TCGTCGTCGTCG"). */
+static void checksum_cpu(bool *pclmul, bool *tcg)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* Best of 5 rounds of 16 calls over one 1514-byte frame, candidates interleaved round by
- * round (a moment of load on the host then hits all of them alike), in ns per call. */
-#define CAL_ROUNDS 5
-#define CAL_CALLS  16
-#define CAL_LEN    1514
-
-static void checksum_calibrate(uint64_t fcs_ns[N_FCS_IMPLS], uint64_t csum_ns[N_CSUM_IMPLS])
-{
-	static uint8_t buf[CAL_LEN];
-	volatile uint64_t sink = 0;
-
-	for (size_t i = 0; i < sizeof(buf); i++)
-		buf[i] = (uint8_t)(i * 131 + 7);
-	for (size_t k = 0; k < N_FCS_IMPLS; k++)
-		fcs_ns[k] = UINT64_MAX;
-	for (size_t k = 0; k < N_CSUM_IMPLS; k++)
-		csum_ns[k] = UINT64_MAX;
-	for (int r = 0; r < CAL_ROUNDS; r++) {
-		for (size_t k = 0; k < N_FCS_IMPLS; k++) {
-			uint64_t t = checksum_now_ns();
-			for (int n = 0; n < CAL_CALLS; n++)
-				sink += fcs_impls[k].fn(buf, sizeof(buf));
-			t = (checksum_now_ns() - t) / CAL_CALLS;
-			if (t < fcs_ns[k])
-				fcs_ns[k] = t;
-		}
-		for (size_t k = 0; k < N_CSUM_IMPLS; k++) {
-			uint64_t t = checksum_now_ns();
-			size_t done;
-			for (int n = 0; n < CAL_CALLS; n++)
-				sink += csum_impls[k].fn(buf, sizeof(buf), &done);
-			t = (checksum_now_ns() - t) / CAL_CALLS;
-			if (t < csum_ns[k])
-				csum_ns[k] = t;
-		}
+	*pclmul = *tcg = false;
+#if defined(__x86_64__)
+	unsigned a, b, c, d;
+	if (!__get_cpuid(1, &a, &b, &c, &d))
+		return;
+	*pclmul = c & (1u << 1);
+	if (c & (1u << 31)) {
+		char sig[13] = { 0 };
+		__cpuid(0x40000000, a, b, c, d);
+		memcpy(sig, &b, 4);
+		memcpy(sig + 4, &c, 4);
+		memcpy(sig + 8, &d, 4);
+		*tcg = !strcmp(sig, "TCGTCGTCGTCG");
 	}
-	(void)sink;
+#endif
 }
 
-/* The candidate named by the environment variable, else the fastest one timed. */
-static size_t checksum_pick(const char *var, const char *const *names, size_t n,
-			    const uint64_t *ns)
+void checksum_rule(bool pclmul, bool tcg, const char **fcs, const char **csum)
+{
+	*fcs = pclmul && !tcg ? "isal" : "zlib";
+#if defined(__x86_64__)
+	*csum = tcg ? "c" : "adc";
+#else
+	*csum = "c";
+#endif
+}
+
+/* The implementation named by the environment variable, else the rule's. */
+static const char *checksum_env(const char *var, const char *rule)
 {
 	const char *want = getenv(var);
-	size_t best = 0;
-
-	if (want && *want && strcmp(want, "auto")) {
-		for (size_t k = 0; k < n; k++)
-			if (!strcmp(want, names[k]))
-				return k;
-		warn_report("%s=%s: no such implementation here; picking the fastest", var, want);
-	}
-	for (size_t k = 1; k < n; k++)
-		if (ns[k] < ns[best])
-			best = k;
-	return best;
+	return want && *want && strcmp(want, "auto") ? want : rule;
 }
 
 static void checksum_select_once(void)
 {
-	uint64_t fcs_ns[N_FCS_IMPLS], csum_ns[N_CSUM_IMPLS];
-	const char *fcs_names[N_FCS_IMPLS], *csum_names[N_CSUM_IMPLS];
-	char line[256];
-	size_t f, c, off = 0;
+	bool pclmul, tcg;
+	const char *fcs, *csum;
 
-	checksum_calibrate(fcs_ns, csum_ns);
-	for (size_t k = 0; k < N_FCS_IMPLS; k++)
-		fcs_names[k] = fcs_impls[k].name;
-	for (size_t k = 0; k < N_CSUM_IMPLS; k++)
-		csum_names[k] = csum_impls[k].name;
-	f = checksum_pick("SKIFF_FCS", fcs_names, N_FCS_IMPLS, fcs_ns);
-	c = checksum_pick("SKIFF_CSUM", csum_names, N_CSUM_IMPLS, csum_ns);
-	__atomic_store_n(&fcs_cur, fcs_impls[f].fn, __ATOMIC_RELEASE);
-	__atomic_store_n(&csum_wide_cur, csum_impls[c].fn, __ATOMIC_RELEASE);
-
-	off += (size_t)snprintf(line + off, sizeof(line) - off, "FCS by %s (ns per %d bytes:",
-				fcs_impls[f].name, CAL_LEN);
-	for (size_t k = 0; k < N_FCS_IMPLS && off < sizeof(line); k++)
-		off += (size_t)snprintf(line + off, sizeof(line) - off, " %s %llu", fcs_names[k],
-					(unsigned long long)fcs_ns[k]);
-	if (off < sizeof(line))
-		off += (size_t)snprintf(line + off, sizeof(line) - off,
-					"), Internet checksum by %s (", csum_impls[c].name);
-	for (size_t k = 0; k < N_CSUM_IMPLS && off < sizeof(line); k++)
-		off += (size_t)snprintf(line + off, sizeof(line) - off, "%s%s %llu", k ? " " : "",
-					csum_names[k], (unsigned long long)csum_ns[k]);
-	debug_report("checksum: %s)", line);
+	checksum_cpu(&pclmul, &tcg);
+	checksum_rule(pclmul, tcg, &fcs, &csum);
+	fcs = checksum_env("SKIFF_FCS", fcs);
+	csum = checksum_env("SKIFF_CSUM", csum);
+	if (checksum_set(fcs, NULL) < 0) {
+		warn_report("SKIFF_FCS=%s: no such implementation (isal, zlib); using zlib's", fcs);
+		checksum_set("zlib", NULL);
+	}
+	if (checksum_set(NULL, csum) < 0) {
+		warn_report("SKIFF_CSUM=%s: no such implementation (adc, c); using c", csum);
+		checksum_set(NULL, "c");
+	}
+	debug_report("checksum: FCS by %s, Internet checksum by %s (CPU: PCLMULQDQ %s, QEMU TCG %s)",
+		     checksum_cur_name(true), checksum_cur_name(false), pclmul ? "yes" : "no",
+		     tcg ? "yes" : "no");
 }
 
 void checksum_select(void)
@@ -242,9 +212,8 @@ void checksum_select(void)
 	pthread_once(&checksum_once, checksum_select_once);
 }
 
-const char *checksum_impl_name(bool fcs)
+static const char *checksum_cur_name(bool fcs)
 {
-	checksum_select();
 	if (fcs) {
 		fcs_fn *fn = __atomic_load_n(&fcs_cur, __ATOMIC_ACQUIRE);
 		for (size_t k = 0; k < N_FCS_IMPLS; k++)
@@ -259,11 +228,16 @@ const char *checksum_impl_name(bool fcs)
 	return "?";
 }
 
-int checksum_use(const char *fcs, const char *csum)
+const char *checksum_impl_name(bool fcs)
+{
+	checksum_select();
+	return checksum_cur_name(fcs);
+}
+
+static int checksum_set(const char *fcs, const char *csum)
 {
 	size_t f = N_FCS_IMPLS, c = N_CSUM_IMPLS;
 
-	checksum_select();
 	for (size_t k = 0; fcs && k < N_FCS_IMPLS; k++)
 		if (!strcmp(fcs, fcs_impls[k].name))
 			f = k;
@@ -277,6 +251,12 @@ int checksum_use(const char *fcs, const char *csum)
 	if (csum)
 		__atomic_store_n(&csum_wide_cur, csum_impls[c].fn, __ATOMIC_RELEASE);
 	return 0;
+}
+
+int checksum_use(const char *fcs, const char *csum)
+{
+	checksum_select();
+	return checksum_set(fcs, csum);
 }
 
 /* The first call of either selects, then goes on with the choice. */

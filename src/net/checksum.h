@@ -21,10 +21,11 @@ uint32_t eth_fcs(const uint8_t *p, size_t len);
 /* The same with zlib's table-driven CRC-32 (SKIFF_RX_CSUM_FAST=off compares). */
 uint32_t eth_fcs_zlib(const uint8_t *p, size_t len);
 
-/* Which implementation of each runs (checksum.c: the faster on this CPU, timed at the first
- * use, or SKIFF_FCS / SKIFF_CSUM). checksum_select() does that timing now, so that it is not
- * paid by the first frame; the others select first too. */
+/* Which implementation of each runs (checksum.c: chosen by the CPU at the first use, or by
+ * SKIFF_FCS / SKIFF_CSUM). checksum_select() chooses now; the others choose first too. */
 void checksum_select(void);
+/* The rule: the implementations for a CPU with/without PCLMULQDQ, emulated by QEMU's TCG or not. */
+void checksum_rule(bool pclmul, bool tcg, const char **fcs, const char **csum);
 /* The FCS's implementation ("isal", "zlib") when fcs, else the Internet checksum's ("adc", "c"). */
 const char *checksum_impl_name(bool fcs);
 /* Use these implementations from now on (NULL: leave as is); -1 if a name is unknown. */

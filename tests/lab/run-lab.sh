@@ -73,6 +73,16 @@ if [ -x "$skiff" ]; then
 else
 	lab_log "warning: no skiff binary at $skiff ('make' at the repo root builds it)"
 fi
+# bench/pktcost (make unit builds it): the e1000 data path without a guest, timed on the lab
+# host's CPU by the pktcost scenario.
+pktcost=${PKTCOST:-$REPO_DIR/build/bench/pktcost}
+[ ! -x "$pktcost" ] || copy_bin "$ov" "$pktcost" /usr/bin/pktcost
+# LAB_X_PERF=1: the host's perf (Debian's linux-perf, ~20 MB with its libraries) too, for the
+# profile scenario's per-function samples of each VMM's threads.
+if [ "${LAB_X_PERF:-0}" = 1 ]; then
+	if perf=$(command -v perf); then copy_bin "$ov" "$perf" /usr/bin/perf
+	else lab_log "warning: LAB_X_PERF=1 but no perf here (apt-get install linux-perf)"; fi
+fi
 cp "$LAB_DIR"/scenarios/*.sh "$ov/lab/scenarios/"
 cp "$LAB_OUT/l2-initrd.cpio" "$ov/lab/l2/initrd.cpio"
 for spec in "${plan[@]}"; do

@@ -92,6 +92,25 @@ hist_off() {
 	true
 }
 
+# With LAB_X_PERF=1 (run-lab.sh then brings perf): where the VMM's threads spend their CPU
+# during the transfer, sampled at 499 Hz per thread (cpu-clock: the lab's CPU has no PMU), as
+#   LAB-PERF <vmm> <workload> <share %> <thread> <object> <function>
+# (functions of at least 1% of the samples; [k] kernel, [.] user).
+perf_pid=
+perf_start() {
+	perf_pid=
+	[ "${LAB_X_PERF:-0}" = 1 ] && command -v perf >/dev/null || return 0
+	perf record -q -e cpu-clock -F 499 -p "$1" -o /tmp/perf.data -- sleep 4 >/dev/null 2>&1 &
+	perf_pid=$!
+}
+perf_report() {
+	[ -n "$perf_pid" ] || return 0
+	wait "$perf_pid" 2>/dev/null
+	perf report -i /tmp/perf.data --stdio --no-children --sort comm,dso,sym --percent-limit 1 2>/dev/null |
+		awk -v v="$1" -v w="$2" '/^ *[0-9.]+%/ { $1 = $1; print "LAB-PERF", v, w, $0 }'
+	rm -f /tmp/perf.data
+}
+
 # iperf_profile VMM PID WORKLOAD ARGS...
 iperf_profile() {
 	local vmm=$1 pid=$2 w=$3 k0 k1 c0 c1 out mbit bytes
@@ -100,8 +119,10 @@ iperf_profile() {
 	s0=$(grep '^cpu ' /proc/stat)
 	hist_on
 	k0=$(kvm_snap) c0=$(cpu_snap "$pid") t0=$(thr_snap "$pid")
+	perf_start "$pid"
 	out=$(timeout 30 iperf3 -c "${IPERF_TARGET:-192.168.11.2}" -t 4 -f m "$@" 2>&1)
 	k1=$(kvm_snap) c1=$(cpu_snap "$pid") t1=$(thr_snap "$pid")
+	perf_report "$vmm" "$w"
 	hist_off "$vmm" "$w"
 	thr_report "$vmm" "$w" 4 "$t0" "$t1"
 	echo "LAB-PROFILE-HOST $vmm $w idle_cpus=$(printf '%s\n%s\n' "$s0" "$(grep '^cpu ' /proc/stat)" | awk -v hz="$hz" '
