@@ -69,7 +69,8 @@ struct tap_state {
 	uint32_t events;
 	uint8_t *buf;              /* read buffer: header + NET_MAX_FRAME */
 	bool poll_after_tx;        /* SKIFF_TAP_POLL (default on): ops->poll reads */
-	uint64_t last_rx_ns;       /* when a read last returned a frame */
+	uint64_t last_rx_ns;       /* when a read last returned a frame (coarse clock: a 20 ms
+				    * rule needs no better, and a read costs no clock syscall) */
 };
 
 /* ops->poll reads only after this long without a frame from the host: it is for answers
@@ -442,7 +443,7 @@ static void tap_read(struct tap_state *s)
 		}
 		if (n == 0)
 			return;
-		s->last_rx_ns = el_now_ns();
+		s->last_rx_ns = el_now_coarse_ns();
 		len = (size_t)n;
 		if (s->vnet && !s->nc->using_vnet_hdr) {
 			if (len <= hdr)
@@ -512,7 +513,7 @@ static void tap_poll(struct net_client *nc)
 	struct tap_state *s = nc->opaque;
 
 	if (s && s->poll_after_tx && s->fd >= 0 && !s->read_paused &&
-	    el_now_ns() - s->last_rx_ns >= TAP_POLL_IDLE_NS)
+	    el_now_coarse_ns() - s->last_rx_ns >= TAP_POLL_IDLE_NS)
 		tap_read(s);
 }
 
