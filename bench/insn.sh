@@ -7,7 +7,8 @@
 #   --smoke   run each scenario natively once (make unit: the data path delivers what it measures)
 #   INSN_PACKETS=N   packets per scenario under callgrind (default 2000; TSO: N/10)
 # Under callgrind the FCS and checksum are ISA-L's and the add-with-carry chain (SKIFF_FCS=isal
-# SKIFF_CSUM=adc, what a hardware host picks; net/checksum.c), so counts stay comparable.
+# SKIFF_CSUM=adc, what a hardware host picks; net/checksum.c), so counts stay comparable,
+# unless SKIFF_FCS / SKIFF_CSUM are set by the caller.
 # The last column times each scenario under qemu-x86_64 -cpu max (QEMU's TCG, the CPU the
 # nested lab's host has; net/checksum.c picks its routines for it as skiff does there):
 # microseconds per frame (pktcost's own clock around the measured loop), best of 3, INSN_TCG_PACKETS=N (default 20000; TSO: N/10), INSN_TCG=0
@@ -64,7 +65,7 @@ while read -r sc what; do
 		best=
 		for _ in 1 2 3; do
 			t=$(env -u SKIFF_FCS -u SKIFF_CSUM qemu-x86_64 -cpu max "$pktcost" "$sc" "$kt" |
-				sed -n 's/.* ns_per_packet=\([0-9]*\).*/\1/p')
+				sed -n 's/.* ns_per_packet=\([0-9]*\).*/\1/p') || t=
 			[ -n "$t" ] || { echo "insn: $sc failed under qemu-x86_64" >&2; exit 1; }
 			if [ -z "$best" ] || [ "$t" -lt "$best" ]; then best=$t; fi
 		done

@@ -1820,7 +1820,7 @@ static int e1000_parse_opts(struct e1000 *s, const struct nic_config *cfg)
 	s->ee_page_ok = env_switch("SKIFF_EEPROM_PAGE", true);
 	s->tx_iothread = env_switch("SKIFF_TX_IOTHREAD", false);
 	s->rx_csum_fast = env_switch("SKIFF_RX_CSUM_FAST", true);
-	checksum_select();   /* the FCS and checksum routines timed now, not on the first frame */
+	checksum_select();   /* the FCS and checksum routines chosen now, not on the first frame */
 	for (size_t i = 0; i < cfg->opts.n; i++) {
 		struct kv *kv = &cfg->opts.items[i];
 		size_t p;

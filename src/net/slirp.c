@@ -623,14 +623,11 @@ static void slirp_cb_guest_error(const char *msg, void *opaque)
 	debug_report("netdev %s: guest error: %s", s->nc->name, msg);
 }
 
-/* libslirp reads its clock about twice per packet it sends (if_output stamps an expiry,
- * if_start compares); nothing in it needs better than its 200 ms TCP timer ticks. The coarse
- * clock never costs a system call (with the lab host's HPET clock source the precise one
- * does, on the vCPU thread when the guest's ACK makes libslirp send). Timers it sets from it
- * fire at most a tick early against the event loop's precise clock. */
+/* The precise clock: libslirp reads it about twice per packet it sends (if_output, if_start),
+ * but its delayed-ACK timer is 2 ms (TIMEOUT_FAST), below a coarse clock's tick. */
 static int64_t slirp_cb_clock_get_ns(void *opaque)
 {
-	return (int64_t)el_now_coarse_ns();
+	return (int64_t)el_now_ns();
 }
 
 static void slirp_timer_fire(void *opaque)

@@ -34,8 +34,9 @@ void el_timer_del(struct el_timer *t);   /* disarm */
 void el_timer_free(struct el_timer *t);
 bool el_timer_pending(const struct el_timer *t);
 uint64_t el_now_ns(void);
-/* The same clock as of the last timer tick (1-4 ms steps): never a system call, even where the
- * clock source is not one the vDSO can read (HPET, as in the nested lab's host). */
+/* The same clock as of the last timer tick (steps of 1/HZ: 1-10 ms): never a system call,
+ * even where the clock source is not one the vDSO can read (HPET, as in the nested lab's
+ * host). */
 uint64_t el_now_coarse_ns(void);
 
 /* poll()-style sources: prepare() adds the fds it wants for this round and may

@@ -112,7 +112,7 @@ static void test_fcs(void **state)
 	assert_int_equal(eth_fcs_zlib(f, sizeof(f)), ref_crc(f, sizeof(f)));
 }
 
-/* The choice between implementations (checksum.c times them at the first use). */
+/* The choice between implementations (checksum.c: a CPU rule, applied at the first use). */
 static void test_select(void **state)
 {
 	(void)state;

@@ -315,7 +315,7 @@ static void test_tap_poll_after_tx(void **state)
 
 	vmm_lock();
 	usleep(30000);  /* poll reads only when nothing came in for 20 ms (not during a stream; the
-			 * tap times it on the coarse clock, a tick of up to 4 ms) */
+			 * tap times it on the coarse clock, in ticks of 1-10 ms) */
 	unsigned before = count_test_frames(t, 0), before2 = count_test_frames(t2, 0);
 	assert_int_equal(send(ps, f, sizeof(f), 0), (ssize_t)sizeof(f));
 	assert_int_equal(send(ps2, f, sizeof(f), 0), (ssize_t)sizeof(f));

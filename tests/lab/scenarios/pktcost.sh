@@ -13,6 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 rounds=${1:-3}
 shift || true
+[[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "LAB-RESULT pktcost FAIL ROUNDS must be a number, not '$rounds'"; exit 0; }
 [ $# -gt 0 ] || set -- auto SKIFF_FCS=isal,SKIFF_CSUM=adc
 command -v pktcost >/dev/null || { echo "LAB-RESULT pktcost FAIL no pktcost binary (make unit builds it)"; exit 0; }
 echo "LAB-PKTCOST-CHECKSUM $(SKIFF_DEBUG=1 pktcost rx-1514-csum 10 2>&1 | grep -m1 -o 'checksum:.*')"
@@ -27,9 +28,11 @@ for sc in $(pktcost | awk '{ print $1 }'); do
 			out=$(env "${envs[@]}" pktcost "$sc" "$n") || { fail=1; continue; }
 			ns=$(sed -n 's/.* ns_per_packet=\([0-9]*\).*/\1/p' <<<"$out")
 			fpp=$(sed -n 's/.* frames_per_packet=\([0-9]*\).*/\1/p' <<<"$out")
+			if [ -z "$ns" ] || [ -z "$fpp" ]; then fail=1; continue; fi
 			us=$(awk -v t="$ns" -v f="$fpp" 'BEGIN { printf "%.2f", t / 1000 / f }')
 			if [ -z "$best" ] || awk -v a="$us" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$us; fi
 		done
+		[ -n "$best" ] || fail=1
 		echo "LAB-PKTCOST $sc $setting us_per_frame=${best:-FAIL}"
 	done
 done

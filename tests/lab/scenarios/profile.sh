@@ -95,7 +95,8 @@ hist_off() {
 # With LAB_X_PERF=1 (run-lab.sh then brings perf): where the VMM's threads spend their CPU
 # during the transfer, sampled at 499 Hz per thread (cpu-clock: the lab's CPU has no PMU), as
 #   LAB-PERF <vmm> <workload> <share %> <thread> <object> <function>
-# (functions of at least 1% of the samples; [k] kernel, [.] user).
+# (functions of at least 1% of the samples; [k] kernel, [.] user). The sampling itself costs
+# the lab's CPU: compare a run's other figures only with runs that had perf too.
 perf_pid=
 perf_start() {
 	perf_pid=
@@ -115,17 +116,17 @@ perf_report() {
 iperf_profile() {
 	local vmm=$1 pid=$2 w=$3 k0 k1 c0 c1 out mbit bytes
 	shift 3
-	local t0 t1 s0
+	local t0 t1 s0 s1
 	s0=$(grep '^cpu ' /proc/stat)
 	hist_on
 	k0=$(kvm_snap) c0=$(cpu_snap "$pid") t0=$(thr_snap "$pid")
 	perf_start "$pid"
 	out=$(timeout 30 iperf3 -c "${IPERF_TARGET:-192.168.11.2}" -t 4 -f m "$@" 2>&1)
-	k1=$(kvm_snap) c1=$(cpu_snap "$pid") t1=$(thr_snap "$pid")
-	perf_report "$vmm" "$w"
+	k1=$(kvm_snap) c1=$(cpu_snap "$pid") t1=$(thr_snap "$pid") s1=$(grep '^cpu ' /proc/stat)
 	hist_off "$vmm" "$w"
+	perf_report "$vmm" "$w"   # after every snapshot: perf report takes seconds under TCG
 	thr_report "$vmm" "$w" 4 "$t0" "$t1"
-	echo "LAB-PROFILE-HOST $vmm $w idle_cpus=$(printf '%s\n%s\n' "$s0" "$(grep '^cpu ' /proc/stat)" | awk -v hz="$hz" '
+	echo "LAB-PROFILE-HOST $vmm $w idle_cpus=$(printf '%s\n%s\n' "$s0" "$s1" | awk -v hz="$hz" '
 		NR == 1 { i0 = $5 + $6; next } { printf "%.2f", ($5 + $6 - i0) / hz / 4 }') (of $(nproc))"
 	read -r mbit bytes <<<"$(echo "$out" | awk '/receiver/ { for (i = 1; i < NF; i++) {
 		if ($(i + 1) == "Mbits/sec") v = $i
