@@ -127,9 +127,9 @@ struct e1000 {
 	uint32_t *ee_page;         /* page-aligned, E1000_EE_PAGE_SIZE bytes */
 
 	/* The receive path's per-byte work (make bench-insn: 8273 -> 2837 instructions per
-	 * 1514-byte frame): the FCS by the faster of ISA-L's folding CRC-32 and zlib's tables on
-	 * this CPU (net/checksum.c) instead of zlib's always, and no
-	 * TCP/UDP checksum pass over frames from a backend that builds them itself (libslirp,
+	 * 1514-byte frame): the FCS by ISA-L's folding CRC-32 where the CPU multiplies without
+	 * carries in hardware (net/checksum.c picks; zlib's tables elsewhere), and no TCP/UDP
+	 * checksum pass over frames from a backend that builds them itself (libslirp,
 	 * net.h sends_valid_csums). Off (SKIFF_RX_CSUM_FAST=off) only for comparisons. */
 	bool rx_csum_fast;
 };
@@ -1820,7 +1820,6 @@ static int e1000_parse_opts(struct e1000 *s, const struct nic_config *cfg)
 	s->ee_page_ok = env_switch("SKIFF_EEPROM_PAGE", true);
 	s->tx_iothread = env_switch("SKIFF_TX_IOTHREAD", false);
 	s->rx_csum_fast = env_switch("SKIFF_RX_CSUM_FAST", true);
-	checksum_select();   /* the FCS and checksum routines chosen now, not on the first frame */
 	for (size_t i = 0; i < cfg->opts.n; i++) {
 		struct kv *kv = &cfg->opts.items[i];
 		size_t p;
@@ -1867,6 +1866,7 @@ struct e1000 *e1000_create(struct pci_bus *pbus, const struct nic_config *cfg,
 	}
 	if (e1000_parse_opts(s, cfg) < 0)
 		goto fail;
+	checksum_select();   /* the FCS and checksum routines chosen now, not on the first frame */
 	if (nic_pick_mac(cfg, "e1000", s->macaddr) < 0)
 		goto fail;
 
