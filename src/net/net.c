@@ -70,6 +70,7 @@ static void net_queue_purge(struct net_client *nc)
 	}
 	nc->queue_tail = NULL;
 	nc->queue_len = 0;
+	nc->queue_bytes = 0;
 }
 
 /* The sender waiting on nc's queue may go on now. */
@@ -214,6 +215,7 @@ static void net_enqueue(struct net_client *nc, const struct iovec *iov, int iovc
 		nc->queue_head = p;
 	nc->queue_tail = p;
 	nc->queue_len++;
+	nc->queue_bytes += len;
 }
 
 ssize_t net_send(struct net_client *nc, const struct iovec *iov, int iovcnt)
@@ -285,6 +287,7 @@ void net_client_flush(struct net_client *nc)
 		if (!nc->queue_head)
 			nc->queue_tail = NULL;
 		nc->queue_len--;
+		nc->queue_bytes -= p->len;
 		free(p);
 	}
 	net_release_sender(nc);

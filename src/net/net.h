@@ -86,6 +86,7 @@ struct net_client {
 	/* Frames waiting for this client to be able to receive. */
 	struct net_packet *queue_head, *queue_tail;
 	unsigned queue_len;
+	size_t queue_bytes;        /* the frames' bytes in that queue */
 	bool sender_blocked;       /* a net_send() to us returned 0: call peer's on_drained later */
 	bool delivering;           /* re-entrancy guard for flush */
 	void *opaque;              /* the backend's or device's state */

@@ -1,8 +1,9 @@
 /* -netdev tap: see tap.h for the grammar and the reset (re-exec) contract.
  *
- * Data path: the tap fd is non-blocking in the event loop. Reading stops
- * while net_send() reports back-pressure (returns 0) and resumes in
- * on_drained. The receive path writes one frame per writev(); when the tap
+ * Data path: the tap fd is non-blocking in the event loop. While net_send()
+ * reports back-pressure (returns 0: the NIC's ring is full) reading goes on
+ * until net core holds TAP_READ_AHEAD bytes for the NIC, then stops and
+ * resumes in on_drained. The receive path writes one frame per writev(); when the tap
  * is full the frame is left queued in net core (receive returns 0) and
  * EPOLLOUT resumes it.
  *
@@ -53,6 +54,16 @@
 #define PATH_NET_TUN "/dev/net/tun"
 #define TAP_VNET_HDR_LEN ((int)sizeof(struct virtio_net_hdr))
 #define TAP_READ_BATCH 50
+/* Frames read ahead while the NIC's ring is full. The host's TCP lets only about two of its
+ * packets wait in the tap (TCP Small Queues) and sends the next when we read one, in our
+ * read(): stopping at a full ring stalls the sender, and the guest, having emptied its ring,
+ * waits for the host. A ring's worth (256 frames of 1514 bytes, the e1000's default) keeps
+ * the sender going. Lab, tap host->guest: medians 320 -> 337 Mbit/s (bench/README.md,
+ * session 14). SKIFF_TAP_AHEAD=off (stop at once, as before) or a byte count compares. */
+#define TAP_READ_AHEAD (384u * 1024)
+/* ... and at most this many frames (small ones), well below net core's NET_QUEUE_LIMIT: the
+ * segments of the packet being cut when reading pauses still have room behind them. */
+#define TAP_READ_AHEAD_FRAMES 256u
 
 struct tap_state {
 	struct net_client *nc;
@@ -63,7 +74,8 @@ struct tap_state {
 	bool offload_on;           /* TUN_F_CSUM (and TSO unless !gso) currently set */
 	bool gso;                  /* SKIFF_TAP_GSO (default on): TUN_F_TSO* with TUN_F_CSUM */
 	bool gso_paused;           /* a segment of the packet being cut was queued by net core */
-	bool read_paused;          /* net_send() said the peer is full */
+	bool read_paused;          /* the peer is full and read_ahead bytes are queued for it */
+	size_t read_ahead;         /* TAP_READ_AHEAD, or SKIFF_TAP_AHEAD */
 	bool write_blocked;        /* the tap said EAGAIN: waiting for EPOLLOUT */
 	bool registered;
 	uint32_t events;
@@ -396,13 +408,14 @@ static void tap_gso_emit(void *opaque, const struct iovec *iov, int iovcnt)
 	struct tap_state *s = opaque;
 
 	/* Queued (the NIC's ring is full): the rest of the packet is queued behind it, in
-	 * order, and reading pauses after it as for a single frame. */
+	 * order, and tap_read() treats the packet as one queued frame. */
 	if (net_send(s->nc, iov, iovcnt) == 0)
 		s->gso_paused = true;
 }
 
 /* One frame (with its virtio-net header when the peer took headers) to the peer; a host GSO
- * packet as its segments. False when the peer queued it: stop reading. */
+ * packet as its segments. False when the peer queued it (tap_read() reads on while the
+ * read-ahead lasts). */
 static bool tap_deliver(struct tap_state *s, const uint8_t *frame, size_t len)
 {
 	const struct virtio_net_hdr *vh = (const void *)frame;
@@ -417,6 +430,15 @@ static bool tap_deliver(struct tap_state *s, const uint8_t *frame, size_t len)
 		return !s->gso_paused;
 	}
 	return net_send_buf(s->nc, frame, len) != 0;
+}
+
+/* The peer queued the last frame: is the read-ahead used up? (Only a peer queues.) */
+static bool tap_ahead_full(const struct tap_state *s)
+{
+	const struct net_client *peer = s->nc->peer;
+
+	return !peer || peer->queue_bytes >= s->read_ahead ||
+	       peer->queue_len >= TAP_READ_AHEAD_FRAMES;
 }
 
 static void tap_read(struct tap_state *s)
@@ -451,7 +473,7 @@ static void tap_read(struct tap_state *s)
 			frame += hdr;
 			len -= hdr;
 		}
-		if (!tap_deliver(s, frame, len)) {
+		if (!tap_deliver(s, frame, len) && tap_ahead_full(s)) {
 			s->read_paused = true;
 			tap_update_events(s);
 		}
@@ -649,6 +671,7 @@ static struct net_client *tap_new(const char *type_info, const char *id, int fd,
 	s->vnet = vnet;
 	s->poll_after_tx = env_switch("SKIFF_TAP_POLL", true);
 	s->gso = env_switch("SKIFF_TAP_GSO", true);
+	s->read_ahead = env_size("SKIFF_TAP_AHEAD", TAP_READ_AHEAD);
 	snprintf(s->ifname, sizeof(s->ifname), "%s", ifname);
 	if (downscript) {
 		s->downscript = strdup(downscript);
