@@ -2,8 +2,8 @@
  *
  * Data path: the tap fd is non-blocking in the event loop. While net_send()
  * reports back-pressure (returns 0: the NIC's ring is full) reading goes on
- * until net core holds TAP_READ_AHEAD bytes for the NIC, then stops and
- * resumes in on_drained. The receive path writes one frame per writev(); when the tap
+ * until net core holds TAP_READ_AHEAD bytes (or TAP_READ_AHEAD_FRAMES frames)
+ * for the NIC, then stops and resumes in on_drained. The receive path writes one frame per writev(); when the tap
  * is full the frame is left queued in net core (receive returns 0) and
  * EPOLLOUT resumes it.
  *
@@ -55,10 +55,10 @@
 #define TAP_VNET_HDR_LEN ((int)sizeof(struct virtio_net_hdr))
 #define TAP_READ_BATCH 50
 /* Frames read ahead while the NIC's ring is full. The host's TCP lets only about two of its
- * packets wait in the tap (TCP Small Queues) and sends the next when we read one, in our
- * read(): stopping at a full ring stalls the sender, and the guest, having emptied its ring,
- * waits for the host. A ring's worth (256 frames of 1514 bytes, the e1000's default) keeps
- * the sender going. Lab, tap host->guest: medians 320 -> 337 Mbit/s (bench/README.md,
+ * packets wait in the tap (TCP Small Queues) and builds the next when we read one, in our
+ * read(): stopping at a full ring stalls the sender until the guest has freed buffers and we
+ * have seen that. A ring's worth (256 frames of 1514 bytes, the e1000's default) keeps the
+ * sender going. Lab, tap host->guest: medians 320 -> 337 Mbit/s (bench/README.md,
  * session 14). SKIFF_TAP_AHEAD=off (stop at once, as before) or a byte count compares. */
 #define TAP_READ_AHEAD (384u * 1024)
 /* ... and at most this many frames (small ones), well below net core's NET_QUEUE_LIMIT: the
