@@ -2,10 +2,10 @@
  *
  * Data path: the tap fd is non-blocking in the event loop. While net_send()
  * reports back-pressure (returns 0: the NIC's ring is full) reading goes on
- * until net core holds TAP_READ_AHEAD bytes (or TAP_READ_AHEAD_FRAMES frames)
- * for the NIC, then stops and resumes in on_drained. The receive path writes one frame per writev(); when the tap
- * is full the frame is left queued in net core (receive returns 0) and
- * EPOLLOUT resumes it.
+ * until net core holds TAP_READ_AHEAD_FRAMES frames or TAP_READ_AHEAD bytes
+ * for the NIC, then stops and resumes in on_drained. The receive path
+ * writes one frame per writev(); when the tap is full the frame is left
+ * queued in net core (receive returns 0) and EPOLLOUT resumes it.
  *
  * Offloads: with IFF_VNET_HDR the tap exchanges a 10-byte virtio_net_hdr
  * with the kernel. When the peer (e1000, virtio-net) negotiated the header
@@ -57,13 +57,15 @@
 /* Frames read ahead while the NIC's ring is full. The host's TCP lets only about two of its
  * packets wait in the tap (TCP Small Queues) and builds the next when we read one, in our
  * read(): stopping at a full ring stalls the sender until the guest has freed buffers and we
- * have seen that. A ring's worth (256 frames of 1514 bytes, the e1000's default) keeps the
- * sender going. Lab, tap host->guest: medians 320 -> 337 Mbit/s (bench/README.md,
- * session 14). SKIFF_TAP_AHEAD=off (stop at once, as before) or a byte count compares. */
-#define TAP_READ_AHEAD (384u * 1024)
-/* ... and at most this many frames (small ones), well below net core's NET_QUEUE_LIMIT: the
- * segments of the packet being cut when reading pauses still have room behind them. */
+ * have seen that. A ring's worth (256 frames, the e1000's default ring; 379 KiB of full-size
+ * frames) keeps the sender going; the byte bound is for larger frames (up to 64 KiB from a
+ * tap without TSO). The frame count stays well below net core's NET_QUEUE_LIMIT, so the
+ * segments of the host packet being cut when reading pauses have room behind it (at an MSS
+ * of 86 bytes or more). Lab, tap host->guest, limits of 256 to 900 frames: 331-344 Mbit/s
+ * against 310-338 without (bench/README.md, session 14). SKIFF_TAP_AHEAD=off (stop at once,
+ * as before) or a smaller byte count compares. */
 #define TAP_READ_AHEAD_FRAMES 256u
+#define TAP_READ_AHEAD (384u * 1024)
 
 struct tap_state {
 	struct net_client *nc;
@@ -74,8 +76,8 @@ struct tap_state {
 	bool offload_on;           /* TUN_F_CSUM (and TSO unless !gso) currently set */
 	bool gso;                  /* SKIFF_TAP_GSO (default on): TUN_F_TSO* with TUN_F_CSUM */
 	bool gso_paused;           /* a segment of the packet being cut was queued by net core */
-	bool read_paused;          /* the peer is full and read_ahead bytes are queued for it */
-	size_t read_ahead;         /* TAP_READ_AHEAD, or SKIFF_TAP_AHEAD */
+	bool read_paused;          /* the peer is full and the read-ahead is used up */
+	size_t read_ahead;         /* bytes: TAP_READ_AHEAD, or SKIFF_TAP_AHEAD */
 	bool write_blocked;        /* the tap said EAGAIN: waiting for EPOLLOUT */
 	bool registered;
 	uint32_t events;
