@@ -61,9 +61,9 @@
  * frames) keeps the sender going; the byte bound is for larger frames (up to 64 KiB from a
  * tap without TSO). The frame count stays well below net core's NET_QUEUE_LIMIT, so the
  * segments of the host packet being cut when reading pauses have room behind it (at an MSS
- * of 86 bytes or more). Lab, tap host->guest, limits of 256 to 900 frames: 331-344 Mbit/s
- * against 310-338 without (bench/README.md, session 14). SKIFF_TAP_AHEAD=off (stop at once,
- * as before) or a smaller byte count compares. */
+ * of 86 bytes or more). Lab, tap host->guest: +8%, +1%, +1% in three lab boots
+ * (bench/README.md, session 14). SKIFF_TAP_AHEAD=off (stop at once, as before) or a smaller
+ * byte count compares. */
 #define TAP_READ_AHEAD_FRAMES 256u
 #define TAP_READ_AHEAD (384u * 1024)
 
