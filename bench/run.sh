@@ -50,12 +50,17 @@ else
 		complete_items "$log" >>"$lines"
 		all=$(tr -d '\r' <"$log" | sed -n 's/^LAB-BENCH-TODO //p' | head -n1)
 		done_items=" $(tr -d '\r' <"$log" | sed -n 's/^LAB-BENCH-DONE //p' | tr '\n' ' ')"
-		todo=""
+		# Items run in order: the first one not done is the one the lab host hung in. It goes
+		# last, so the items after it have their turn before it is tried again (the lab host has
+		# died in the same phase several times in one day: bench/README.md, session 14).
+		todo="" hung_in=""
 		for item in $all; do
-			[[ $done_items == *" $item "* ]] || todo+="$item "
+			[[ $done_items != *" $item "* ]] || continue
+			if [ -z "$hung_in" ]; then hung_in=$item; else todo+="$item "; fi
 		done
+		[ -z "$hung_in" ] || todo+="$hung_in "
 		if [ "$rc" != 3 ] || [ -z "$todo" ] || [ -z "$all" ]; then break; fi
-		echo "bench: the lab host hung; running what is left ($todo) in a new lab run" >&2
+		echo "bench: the lab host hung in $hung_in; running what is left ($todo) in a new lab run" >&2
 	done
 	log="${logs[*]}"
 fi
