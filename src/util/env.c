@@ -1,11 +1,12 @@
 #include "util/env.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "cli/keyval.h"
 
 bool env_switch(const char *name, bool dflt)
 {
@@ -21,16 +22,12 @@ bool env_switch(const char *name, bool dflt)
 size_t env_size(const char *name, size_t dflt)
 {
 	const char *v = getenv(name);
-	char *end;
-	unsigned long long n;
+	uint64_t n;
 
 	if (v && !strcmp(v, "off"))
 		return 0;
-	if (!v || *v < '0' || *v > '9')
-		return dflt;
-	errno = 0;
-	n = strtoull(v, &end, 10);
-	return *end || errno || n > SIZE_MAX ? dflt : (size_t)n;
+	/* The option parser's number rules (cli/keyval.h): no sign, no junk, no overflow. */
+	return !v || parse_u64(v, &n) < 0 || n > SIZE_MAX ? dflt : (size_t)n;
 }
 
 bool env_hand_over(const char *prefix, const char *id, int fd, const char *val)

@@ -8,7 +8,8 @@
 
 /* "on" -> true, "off" -> false, unset or anything else -> dflt. */
 bool env_switch(const char *name, bool dflt);
-/* A size: "off" -> 0, a decimal number -> that, unset or anything else -> dflt. */
+/* A size: "off" -> 0, a number (parse_u64: decimal or 0x hex) -> that, unset or anything
+ * else -> dflt. */
 size_t env_size(const char *name, size_t dflt);
 
 /* A guest reset re-executes skiff (main.c) with this set to 1 in the environment. Backends
