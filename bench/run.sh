@@ -4,7 +4,8 @@
 # skiff/QEMU against the goals and writes it as CSV to bench/results/.
 #   BENCH_ROUNDS=N   rounds of A B B A (default 1; each round boots 4 x (user + tap + 2 stream)
 #                    guests with networking plus 2 x BENCH_BOOTS boots, ~12 min in the lab)
-#   BENCH_BOOTS=N    extra boots per VMM and round for the boot rows (default 3)
+#   BENCH_BOOTS=N    boots per VMM and round for the boot rows (default 5)
+#   BENCH_USER_SMP=N vCPUs of the user-network guests (default 1; 2 adds their boots to the rows)
 #   BENCH_REPS=N     iperf3 runs per direction and guest (default 3)
 #   BENCH_LOG=FILE   only tabulate the console log of an earlier bench run
 #   BENCH_NET=auto|1|0  the network rows (e1000 over user, tap and stream; auto: when skiff
@@ -44,8 +45,8 @@ else
 		rc=0
 		n_items=$((rounds * 4))
 		[ -z "$todo" ] || n_items=$(wc -w <<<"$todo")
-		LAB_X_BENCH_ROUNDS=$rounds LAB_X_BENCH_NET=${BENCH_NET:-auto} LAB_X_BENCH_BOOTS=${BENCH_BOOTS:-3} \
-			LAB_X_BENCH_REPS=${BENCH_REPS:-3} LAB_X_BENCH_TODO="$todo" "$LAB_DIR/run-lab.sh" \
+		LAB_X_BENCH_ROUNDS=$rounds LAB_X_BENCH_NET=${BENCH_NET:-auto} LAB_X_BENCH_BOOTS=${BENCH_BOOTS:-5} \
+			LAB_X_BENCH_USER_SMP=${BENCH_USER_SMP:-1} LAB_X_BENCH_REPS=${BENCH_REPS:-3} LAB_X_BENCH_TODO="$todo" "$LAB_DIR/run-lab.sh" \
 			--timeout "${LAB_TIMEOUT:-$((600 + n_items * 420))}" --log "$log" --results "$LAB_OUT/bench-results.txt" bench || rc=$?
 		complete_items "$log" >>"$lines"
 		all=$(tr -d '\r' <"$log" | sed -n 's/^LAB-BENCH-TODO //p' | head -n1)

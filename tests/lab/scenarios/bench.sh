@@ -4,20 +4,23 @@
 # the decompressed kernel in $HOME/.cache/skiff from its first boot on). One line each:
 #   LAB-BENCH <metric> <vmm> <value>|FAIL <unit>
 # Per VMM and round (NET=1, auto: when VMM_B lists e1000):
-#   user   -m 512M -smp 2, e1000 + -netdev user (hostfwd tcp/udp 5201): boot_s (to L2-INIT-OK),
-#          dhcp_s (to the lease), own_mib/rss_mib (smaps at init), ping_user_{med,p99}_ms
-#          (guest -> 10.0.2.2, 20 pings), iperf3_user_{g2h,h2g}_mbit (lab host iperf3 client
-#          against the guest's server through hostfwd, 4 s, -R for guest->host),
-#          cpu_s_per_gb_user (VMM utime+stime per GB during the g2h run), own_net_mib (after)
+#   user   -m 512M -smp USER_SMP (LAB_X_BENCH_USER_SMP, default 1), e1000 + -netdev user (hostfwd
+#          tcp/udp 5201): iperf3_user_{g2h,h2g}_mbit (lab host iperf3 client against the
+#          guest's server through hostfwd, 4 s, -R for guest->host), cpu_s_per_gb_user (VMM
+#          utime+stime per GB during the g2h run), own_net_mib (after). With USER_SMP=2 (the
+#          boots' -smp) also boot_s, dhcp_s, own_mib/rss_mib and ping_user_{med,p99}_ms. One
+#          vCPU because the lab host died under two-vCPU guests moving data (bench/README.md
+#          session 15); the -smp 1 tap and stream guests never took it down.
 #   tap    -m 256M, e1000 on tap1 (br1): ping_tap_{med,p99}_ms, iperf3_tap_{g2h,h2g}_mbit,
 #          udp64_tap_kpps (iperf3 -u -l 64 -b 300K, guest->host), cpu_s_per_gb_tap; then the
 #          guest runs the client against the lab host's server, with TSO on and off
 #          (ethtool -K): tso_on_g2h_mbit, tso_off_g2h_mbit
 #   stream two VMs of the same VMM over -netdev stream (unix socket): iperf3_stream_mbit
-#   boots  BOOTS more boots per VMM per round (LAB_X_BENCH_BOOTS, default 3), interleaved A B
-#          A B ..., the user guest's command line with lab.action=net,pingtest,poweroff: boot_s,
-#          dhcp_s, own_mib and ping_user samples (boot time in the lab swings with the lab host's
-#          memory state: one sample per session is too few).
+#   boots  BOOTS boots per VMM per round (LAB_X_BENCH_BOOTS, default 5), interleaved A B A B
+#          ..., -m 512M -smp 2, e1000 + user, lab.action=net,pingtest,poweroff: boot_s (to
+#          L2-INIT-OK), dhcp_s (to the lease), own_mib/rss_mib (smaps at init) and
+#          ping_user_{med,p99}_ms (guest -> 10.0.2.2, 20 pings) samples (boot time in the lab
+#          swings with the lab host's memory state: one sample per session is too few).
 # Each iperf3 throughput (TCP g2h, h2g) runs REPS times per session (LAB_X_BENCH_REPS, default
 # 3), alternating direction; bench/run.sh reports medians over all samples.
 # With NET=0 only the boot row (no NIC) is measured.
@@ -26,8 +29,9 @@
 rounds=${1:-${LAB_X_BENCH_ROUNDS:-1}}
 a=${2:-qemu} b=${3:-skiff}
 net=${4:-${LAB_X_BENCH_NET:-auto}}
-boots=${LAB_X_BENCH_BOOTS:-3}
+boots=${LAB_X_BENCH_BOOTS:-5}
 reps=${LAB_X_BENCH_REPS:-3}
+usmp=${LAB_X_BENCH_USER_SMP:-1}
 # A tap guest runs 2 x reps + 1 iperf3 sessions, then its own TSO client runs: room for all of
 # them with the slower VMM too (else its TSO rows fail for want of time, not of TSO).
 LAB_L2_TIMEOUT=$((LAB_L2_TIMEOUT + 40 * reps))
@@ -35,7 +39,7 @@ if [ "$net" = auto ]; then
 	net=0
 	if have_vmm "$b" && timeout 10 "${VMM_PREFIX[@]}" -device help 2>&1 | grep -q '"e1000"'; then net=1; fi
 fi
-echo "[bench] rounds=$rounds A=$a B=$b net=$net boots=$boots reps=$reps"
+echo "[bench] rounds=$rounds A=$a B=$b net=$net boots=$boots reps=$reps user_smp=$usmp"
 base=(-enable-kvm -kernel "$LAB_KERNEL" -initrd "$LAB_INITRD" -nographic)
 
 # bench METRIC VMM VALUE UNIT: one result line; BENCH_FAILS counts the FAILs (a run with one
@@ -133,7 +137,7 @@ measure_boot() { # measure_boot VMM RUN: the user guest's boot, to the lease, it
 
 measure_user() { # measure_user VMM RUN
 	local vmm=$1 t=bench-user-$1-$2 pid rss guest own gsize x f0=$BENCH_FAILS
-	L2_SAMPLE_MEM=1 l2_bg "$t" "$vmm" "${base[@]}" -m 512M -smp 2 \
+	L2_SAMPLE_MEM=1 l2_bg "$t" "$vmm" "${base[@]}" -m 512M -smp "$usmp" \
 		-append "$L2_APPEND lab.action=net,pingtest,iperf3-server lab.iperf3_sessions=0 lab.iperf3_wait=$((60 + 20 * reps)) lab.ping_target=10.0.2.2" \
 		-netdev "user,id=n0,hostfwd=tcp::5201-:5201,hostfwd=udp::5201-:5201" -device e1000,netdev=n0
 	if l2_wait "$t" 'L2-IPERF3-UP|L2-NET FAIL' "$LAB_L2_TIMEOUT" && [ -n "$(logline "$t" L2-IPERF3-UP)" ] && pid=$(l2_vmm_pid "$t"); then
@@ -155,6 +159,8 @@ measure_user() { # measure_user VMM RUN
 	fi
 	if [ "$BENCH_FAILS" = "$f0" ]; then l2_stop "$t"; else l2_stop "$t" quit; fi
 	l2_join "$t"
+	# the boot rows are -smp 2 boots' (measure_boot); a one-vCPU guest's are not samples of them
+	[ "$usmp" = 2 ] || return 0
 	x=$(l2_time "$t" L2-INIT-OK)
 	bench boot_s "$vmm" "${x:-FAIL}" s
 	x=$(l2_time "$t" L2-NET_OK)
