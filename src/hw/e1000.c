@@ -1062,7 +1062,7 @@ static void e1000_tx_bh(void *opaque)
 static void e1000_tx_doorbell(struct e1000 *s)
 {
 	if (s->tx_iothread && s->tx_bh && el_running() &&
-	    !(s->nc && s->nc->peer && s->nc->peer->ops->answers_inline)) {
+	    !net_peer_answers_inline(s->nc)) {
 		if (!el_timer_pending(s->tx_bh))
 			el_timer_mod(s->tx_bh, 0);
 		return;

@@ -107,12 +107,26 @@ static void hub_port_cleanup(struct net_client *nc)
 	}
 }
 
+/* A frame in through this port reaches every other port's peer: if one of them answers inside
+ * its receive() (libslirp), the answer comes back inside this port's receive() too. One level
+ * only (a hub port's peer is a NIC or a backend, not another hub's port). */
+static bool hub_port_forwards_inline(struct net_client *nc)
+{
+	struct hub_port *src = nc->opaque;
+
+	for (struct hub_port *p = src->hub->ports; p; p = p->next)
+		if (p != src && p->nc->peer && p->nc->peer->ops->answers_inline)
+			return true;
+	return false;
+}
+
 static const struct net_client_ops hub_port_ops = {
 	.type = "hubport",
 	.receive = hub_port_receive,
 	.can_receive = hub_port_can_receive,
 	.on_drained = hub_port_on_drained,
 	.drain_always = true,
+	.forwards_inline = hub_port_forwards_inline,
 	.cleanup = hub_port_cleanup,
 };
 

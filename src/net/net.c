@@ -263,6 +263,15 @@ void net_client_poll_peer(struct net_client *nc)
 		p->ops->poll(p);
 }
 
+bool net_peer_answers_inline(const struct net_client *nc)
+{
+	struct net_client *p = nc ? nc->peer : NULL;
+
+	if (!p)
+		return false;
+	return p->ops->answers_inline || (p->ops->forwards_inline && p->ops->forwards_inline(p));
+}
+
 void net_client_flush(struct net_client *nc)
 {
 	if (!nc || nc->delivering)

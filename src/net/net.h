@@ -53,6 +53,9 @@ struct net_client_ops {
 	 * next data at once): a NIC transmits on the vCPU then, so those answers reach the guest
 	 * without waiting for the other thread (measured: user-net host->guest 121 vs 84 Mbit/s). */
 	bool answers_inline;
+	/* Optional, for clients that pass frames on (a hub port): whether what they pass them to
+	 * answers inline (`-net nic -net user` puts a hub between the NIC and libslirp). */
+	bool (*forwards_inline)(struct net_client *nc);
 	/* Every frame the backend sends was built by its own TCP/IP stack (libslirp: no frame
 	 * passes through it from elsewhere), with complete checksums: a NIC reporting checksum
 	 * offload need not verify them, as for a tap frame marked DATA_VALID. */
@@ -121,6 +124,8 @@ bool net_can_send(struct net_client *nc);
 void net_client_flush(struct net_client *nc);
 /* A NIC transmitted: let its peer deliver what it has ready now (ops->poll). */
 void net_client_poll_peer(struct net_client *nc);
+/* Does nc's peer answer inside receive() (ops->answers_inline), itself or behind a hub? */
+bool net_peer_answers_inline(const struct net_client *nc);
 
 /* One line per client: type, peer, link, frames queued for it, a blocked sender, and what
  * ops->report adds (the SIGQUIT stop report, main.c). */

@@ -48,6 +48,10 @@ static const struct net_client_ops be_ops = {
 	.can_receive = ep_can_receive, .on_drained = ep_drained,
 };
 
+static const struct net_client_ops inline_be_ops = {
+	.type = "test-slirp", .receive = ep_receive, .answers_inline = true,
+};
+
 static struct ep e[3];
 static struct net_client *ep_nc[3], *port[3];
 
@@ -158,6 +162,31 @@ static void test_check_warnings(void **state)
 	assert_null(strstr(logbuf, "hub 0 "));
 }
 
+/* `-net nic -net user`: a hub between the NIC and libslirp; the NIC must still see a peer
+ * that answers inline (so it transmits on the vCPU thread, e1000.c), through the hub. */
+static void test_answers_inline_through_hub(void **state)
+{
+	assert_false(net_peer_answers_inline(ep_nc[0]));   /* hub with two plain backends */
+	assert_false(net_peer_answers_inline(NULL));
+	struct ep se = { .accept = true };
+	struct net_client *slirp = net_client_new(&inline_be_ops, NULL, &se);
+	struct net_client *p3 = hub_add_port(0, NULL);
+	assert_int_equal(net_client_connect(slirp, p3), 0);
+	assert_true(net_peer_answers_inline(ep_nc[0]));
+	assert_true(net_peer_answers_inline(ep_nc[1]));
+	assert_false(net_peer_answers_inline(slirp));      /* its own port: only the others count */
+	/* Another hub's port does not count. */
+	struct net_client *nic2 = net_client_new(&nic_ops, NULL, &e[0]);
+	struct net_client *q0 = hub_add_port(1, NULL);
+	assert_int_equal(net_client_connect(nic2, q0), 0);
+	assert_false(net_peer_answers_inline(nic2));
+	/* Directly connected: the backend's own flag. */
+	struct net_client *nic3 = net_client_new(&nic_ops, NULL, &e[0]);
+	struct net_client *slirp2 = net_client_new(&inline_be_ops, NULL, &se);
+	assert_int_equal(net_client_connect(nic3, slirp2), 0);
+	assert_true(net_peer_answers_inline(nic3));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -167,6 +196,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_can_receive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unconnected_port, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_warnings, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_answers_inline_through_hub, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("hub", tests, NULL, NULL);
 }
