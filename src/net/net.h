@@ -63,9 +63,9 @@ struct net_client_ops {
 	/* Optional: the peer NIC just transmitted on this thread (every NIC calls
 	 * net_client_poll_peer() at the end of each transmit batch); take what is ready now. A tap's
 	 * host answers inside the write (an ICMP echo reply, a TCP ACK: the lab host's stack runs
-	 * in the writer's system call), so the answer reaches the guest before it resumes, with
-	 * no wake-up of the event loop thread and no kick of the vCPU. A stream backend writes
-	 * the batch's frames here, together (sock_util.c). */
+	 * in the writer's system call), so the answer reaches the guest at once (when the vCPU
+	 * thread transmitted, before it resumes: no wake-up of the event loop thread, no kick of
+	 * the vCPU). A stream backend writes the batch's frames here, together (sock_util.c). */
 	void (*poll)(struct net_client *nc);
 	/* Optional: nc->link_down changed (by monitor or backend). */
 	void (*link_status_changed)(struct net_client *nc);
