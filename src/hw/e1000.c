@@ -1059,7 +1059,8 @@ static void e1000_tx_bh(void *opaque)
  * TDH or waits for TXDW, as on hardware. The vCPU goes back to the guest while the host's
  * stack takes the frames (inside the tap write) on the other thread: tap guest->host 2.2x,
  * host->guest +7% (the ACKs' writes), ping unchanged; a guest's own segments (TSO off) lose
- * a quarter, their tap writes competing with the host's receiver (bench/README.md, session 15). */
+ * a quarter, likely their tap writes competing with the host's receiver for its CPU
+ * (bench/README.md, session 15; x-tx-iothread=off for such a guest). */
 static void e1000_tx_doorbell(struct e1000 *s)
 {
 	if (s->tx_iothread && s->tx_bh && el_running() &&
