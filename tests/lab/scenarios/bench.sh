@@ -10,7 +10,7 @@
 #          utime+stime per GB during the g2h run), own_net_mib (after). With USER_SMP=2 (the
 #          boots' -smp) also boot_s, dhcp_s, own_mib/rss_mib and ping_user_{med,p99}_ms. One
 #          vCPU because the lab host died under two-vCPU guests moving data (bench/README.md
-#          session 15); the -smp 1 tap and stream guests never took it down.
+#          session 15), as it does under two busy guests at once (the stream pairs).
 #   tap    -m 256M, e1000 on tap1 (br1): ping_tap_{med,p99}_ms, iperf3_tap_{g2h,h2g}_mbit,
 #          udp64_tap_kpps (iperf3 -u -l 64 -b 300K, guest->host), cpu_s_per_gb_tap; then the
 #          guest runs the client against the lab host's server, with TSO on and off
@@ -32,6 +32,7 @@ net=${4:-${LAB_X_BENCH_NET:-auto}}
 boots=${LAB_X_BENCH_BOOTS:-5}
 reps=${LAB_X_BENCH_REPS:-3}
 usmp=${LAB_X_BENCH_USER_SMP:-1}
+boot_smp=2  # the boot rows' guests (measure_boot, measure_boot_only)
 # A tap guest runs 2 x reps + 1 iperf3 sessions, then its own TSO client runs: room for all of
 # them with the slower VMM too (else its TSO rows fail for want of time, not of TSO).
 LAB_L2_TIMEOUT=$((LAB_L2_TIMEOUT + 40 * reps))
@@ -106,7 +107,7 @@ ping_rows() {
 
 measure_boot_only() { # measure_boot_only VMM RUN: no NIC (skiff without e1000)
 	local vmm=$1 t=bench-$1-$2 rss guest own gsize
-	L2_SAMPLE_MEM=1 l2_run "$t" "$vmm" "${base[@]}" -m 512M -smp 2 -append "$L2_APPEND lab.action=sleep:2,poweroff"
+	L2_SAMPLE_MEM=1 l2_run "$t" "$vmm" "${base[@]}" -m 512M -smp "$boot_smp" -append "$L2_APPEND lab.action=sleep:2,poweroff"
 	if [ -z "$L2_INIT_SECS" ]; then
 		bench boot_s "$vmm" FAIL s
 		return
@@ -121,7 +122,7 @@ measure_boot_only() { # measure_boot_only VMM RUN: no NIC (skiff without e1000)
 
 measure_boot() { # measure_boot VMM RUN: the user guest's boot, to the lease, its pings, power off
 	local vmm=$1 t=bench-boot-$1-$2 rss guest own gsize x
-	L2_SAMPLE_MEM=1 l2_run "$t" "$vmm" "${base[@]}" -m 512M -smp 2 \
+	L2_SAMPLE_MEM=1 l2_run "$t" "$vmm" "${base[@]}" -m 512M -smp "$boot_smp" \
 		-append "$L2_APPEND lab.action=net,pingtest,poweroff lab.ping_target=10.0.2.2" \
 		-netdev "user,id=n0,hostfwd=tcp::5201-:5201,hostfwd=udp::5201-:5201" -device e1000,netdev=n0
 	bench boot_s "$vmm" "${L2_INIT_SECS:-FAIL}" s
@@ -159,8 +160,8 @@ measure_user() { # measure_user VMM RUN
 	fi
 	if [ "$BENCH_FAILS" = "$f0" ]; then l2_stop "$t"; else l2_stop "$t" quit; fi
 	l2_join "$t"
-	# the boot rows are -smp 2 boots' (measure_boot); a one-vCPU guest's are not samples of them
-	[ "$usmp" = 2 ] || return 0
+	# the boot rows are the boots' (measure_boot); a guest with other vCPUs is not a sample
+	[ "$usmp" = "$boot_smp" ] || return 0
 	x=$(l2_time "$t" L2-INIT-OK)
 	bench boot_s "$vmm" "${x:-FAIL}" s
 	x=$(l2_time "$t" L2-NET_OK)
