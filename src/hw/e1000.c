@@ -100,12 +100,10 @@ struct e1000 {
 	uint64_t rx_retry_ns;
 	unsigned rx_retry_fast;    /* retries at E1000_RX_RETRY_PAGE_NS since the last progress */
 
-	/* x-tx-iothread (default off): a TDT/TCTL write only schedules transmission on the
+	/* x-tx-iothread (default on): a TDT/TCTL write only schedules transmission on the
 	 * event-loop thread, so the vCPU goes back to the guest at once while the frames are
-	 * copied and handed to the backend (a tap write) on the other thread. Off by default:
-	 * +7% tap host->guest in one profile, every TX completion interrupt then comes from the
-	 * other thread (an IPI into a running vCPU), and the nested lab's host kernel hung in 3 of
-	 * 3 data-path runs with it (1 of 6 without: bench/README.md). */
+	 * copied and handed to the backend (a tap write) on the other thread (tap guest->host
+	 * 2.2x; bench/README.md session 15). */
 	bool tx_iothread;
 	struct el_timer *tx_bh;
 

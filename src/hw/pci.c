@@ -52,6 +52,7 @@ void pci_dev_init(struct pci_dev *dev, const char *name, uint16_t vendor, uint16
 	dev->cfg_write = NULL;
 	dev->bus = NULL;
 	dev->irq_level = false;
+	dev->intx_out = false;
 	memset(&dev->msix, 0, sizeof(dev->msix));
 	cfg_set16(dev->cfg, PCI_VENDOR_ID, vendor);
 	cfg_set16(dev->cfg, PCI_DEVICE_ID, device);
@@ -407,8 +408,25 @@ static void pci_update_irq(struct pci_dev *dev)
 		dev->cfg[PCI_STATUS] |= PCI_STATUS_INTERRUPT;
 	else
 		dev->cfg[PCI_STATUS] &= (uint8_t)~PCI_STATUS_INTERRUPT;
-	if (dev->bus && dev->bus->set_irq && dev->cfg[PCI_INTERRUPT_PIN])
+	if (!dev->bus || !dev->bus->set_irq || !dev->cfg[PCI_INTERRUPT_PIN]) {
+		dev->intx_out = out;
+		return;
+	}
+	if (!dev->bus->intx_edge) {
 		dev->bus->set_irq(dev->bus->irq_opaque, dev->gsi, out);
+	} else if (out && !dev->intx_out) {
+		/* The guest's handler reads the cause (clearing it: the output falls) before
+		 * another rise can come, as with MSI; a rise while the guest still services the
+		 * last one waits in the IOAPIC's and LAPIC's IRR, it is not lost. */
+		dev->bus->set_irq(dev->bus->irq_opaque, dev->gsi, 1);
+		dev->bus->set_irq(dev->bus->irq_opaque, dev->gsi, 0);
+	}
+	dev->intx_out = out;
+}
+
+void pci_bus_set_intx_edge(struct pci_bus *pbus, bool edge)
+{
+	pbus->intx_edge = edge;
 }
 
 void pci_set_irq(struct pci_dev *dev, bool level)

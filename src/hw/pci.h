@@ -113,6 +113,7 @@ struct pci_dev {
 	int slot;                 /* device number on bus 0, -1 until plugged */
 	unsigned gsi;             /* IOAPIC input the INTA# line is wired to */
 	bool irq_level;           /* current INTx level as the device drives it */
+	bool intx_out;            /* what reached the line: the level unless disabled */
 	pci_cfg_write_fn cfg_write;
 	const char *name;
 	struct pci_msix msix;
@@ -128,6 +129,7 @@ struct pci_bus {
 	const struct guest_mem *mem;
 	pci_irq_fn set_irq;
 	void *irq_opaque;
+	bool intx_edge;           /* pci_bus_set_intx_edge() */
 	pci_msi_fn signal_msi;    /* NULL: MSIs are dropped */
 	void *msi_opaque;
 	uint32_t config_address;  /* 0xCF8 latch */
@@ -143,6 +145,11 @@ struct pci_bus {
 int pci_bus_init(struct pci_bus *pbus, struct bus *pio, struct bus *mmio,
 		 const struct guest_mem *mem, pci_irq_fn set_irq, void *irq_opaque,
 		 uint32_t mmio_start, uint32_t mmio_end, uint32_t io_start, uint32_t io_end);
+
+/* INTx as edges (the ACPI tables then say edge-triggered, vm/acpi.c): each rise of a
+ * function's INTx output is one 0 -> 1 -> 0 pulse on its GSI, a fall sends nothing. Off: the
+ * output is the GSI's level (PCI 3.0 2.2.6). */
+void pci_bus_set_intx_edge(struct pci_bus *pbus, bool edge);
 
 /* Where MSI messages go (vm_create sets KVM_SIGNAL_MSI). */
 void pci_bus_set_msi(struct pci_bus *pbus, pci_msi_fn fn, void *opaque);
@@ -172,7 +179,8 @@ bool pci_bar_set_ram(struct pci_dev *dev, int idx, uint32_t off, uint32_t len, v
  * Returns the slot or -1 with a message. */
 int pci_bus_add(struct pci_bus *pbus, struct pci_dev *dev, int slot);
 
-/* Drive the INTx line (level-triggered; honours COMMAND.INTX_DISABLE). */
+/* Drive the INTx line (the device's level; honours COMMAND.INTX_DISABLE; an edge per rise
+ * on an edge bus). */
 void pci_set_irq(struct pci_dev *dev, bool level);
 
 /* Give dev an MSI-X capability at config offset cap (dword aligned, in

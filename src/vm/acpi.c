@@ -151,7 +151,25 @@ static void *acpi_take(struct acpi_alloc *a, size_t len, uint64_t *gpa)
 	return a->buf + off;
 }
 
-uint64_t acpi_build(uint8_t *buf, size_t size, uint64_t gpa, unsigned nr_cpus)
+/* The DSDT's PCI interrupt links (dsdt.asl LNK0..7) as iasl encodes them: an Extended
+ * Interrupt descriptor (ACPI 6.4 6.4.3.6: tag 0x89, length 6, flags, one GSI, 16..23) with
+ * flags consumer | edge (HE), active high, exclusive. For level mode its flags become
+ * consumer | level, active low (LL), shared (SHR). */
+#define AML_EXT_IRQ_EDGE  0x03
+#define AML_EXT_IRQ_LEVEL 0x0D
+static void acpi_dsdt_pci_level(uint8_t *dsdt, size_t len)
+{
+	for (size_t i = sizeof(struct acpi_header); i + 9 <= len; i++) {
+		uint8_t *d = dsdt + i;
+
+		if (d[0] == 0x89 && d[1] == 6 && d[2] == 0 && d[3] == AML_EXT_IRQ_EDGE && d[4] == 1 &&
+		    d[5] >= 16 && d[5] <= 23 && !d[6] && !d[7] && !d[8])
+			d[3] = AML_EXT_IRQ_LEVEL;
+	}
+	acpi_finish(dsdt);
+}
+
+uint64_t acpi_build(uint8_t *buf, size_t size, uint64_t gpa, unsigned nr_cpus, bool pci_intx_edge)
 {
 	struct acpi_alloc a = { buf, size, 0, gpa };
 	size_t dsdt_len = (size_t)(acpi_dsdt_aml_end - acpi_dsdt_aml);
@@ -173,6 +191,8 @@ uint64_t acpi_build(uint8_t *buf, size_t size, uint64_t gpa, unsigned nr_cpus)
 		return 0;
 
 	memcpy(dsdt, acpi_dsdt_aml, dsdt_len);
+	if (!pci_intx_edge)
+		acpi_dsdt_pci_level(dsdt, dsdt_len);
 
 	acpi_header_init(&fadt->h, "FACP", sizeof(*fadt), 6);
 	fadt->minor_version = 4;

@@ -322,6 +322,12 @@ int vm_create(struct vm *vm, const struct skiff_config *cfg)
 		error_report("pci: cannot claim the configuration ports");
 		return -1;
 	}
+	/* PCI INTx as edges, described so in the DSDT (vm/acpi.c): the guest then neither
+	 * reads the TMR nor exits for the EOI of its NIC's interrupt (KVM's PV EOI covers
+	 * edge-triggered vectors only), two exits of every interrupt's ~10 in the nested lab
+	 * (bench/README.md session 16). SKIFF_PCI_EDGE=off: level-triggered, as QEMU's PIIX. */
+	vm->pci_intx_edge = env_switch("SKIFF_PCI_EDGE", true);
+	pci_bus_set_intx_edge(&vm->pci, vm->pci_intx_edge);
 	/* Without KVM_SIGNAL_MSI the bus has no MSI hook and devices offer no
 	 * MSI-X capability (INTx only), as QEMU does without MSI support. */
 	vm->signal_msi = ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SIGNAL_MSI) > 0;
@@ -452,7 +458,7 @@ int vm_load_kernel(struct vm *vm)
 	if (!acpi)
 		goto out;
 	p.rsdp = acpi_build(acpi, LAYOUT_ACPI_END - LAYOUT_ACPI_START, LAYOUT_ACPI_START,
-			    vm->nr_vcpus);
+			    vm->nr_vcpus, vm->pci_intx_edge);
 	if (!p.rsdp) {
 		error_report("ACPI tables do not fit (%u vCPUs)", vm->nr_vcpus);
 		goto out;

@@ -44,6 +44,7 @@ struct vm {
 	int vcpu_mmap_size;
 	bool tsc_deadline;
 	bool signal_msi;          /* KVM_CAP_SIGNAL_MSI: MSI-X can be delivered */
+	bool pci_intx_edge;       /* PCI INTx as edges (hw/pci.h; SKIFF_PCI_EDGE=off: level) */
 	int coalesced_page;       /* KVM_CAP_COALESCED_MMIO: ring page in the vCPU mmap (0: off) */
 	bool coalesced_pio;       /* KVM_CAP_COALESCED_PIO */
 	/* KVM memory slots over device registers (hw/bus.h bus_set_ram): slot VM_DEV_SLOT0 + i. */

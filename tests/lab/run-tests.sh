@@ -38,7 +38,7 @@ declare -A tests=(
 )
 for v in skiff qemu; do
 	tests[netuser:$v]=""
-	for x in dhcp ethtool hostfwd tcp-out dns udp-fwd restrict-blocks restrict-hostfwd twonic legacy default; do
+	for x in dhcp ethtool irq hostfwd tcp-out dns udp-fwd restrict-blocks restrict-hostfwd twonic legacy default; do
 		tests[netuser:$v]+=" user-$x-$v"
 	done
 	tests[nete1000:$v]=""

@@ -45,7 +45,7 @@ static const uint8_t *table(uint64_t gpa, const char *sig)
 static const uint8_t *build(unsigned cpus)
 {
 	memset(buf, 0xee, sizeof(buf));
-	assert_int_equal(acpi_build(buf, sizeof(buf), GPA, cpus), GPA);
+	assert_int_equal(acpi_build(buf, sizeof(buf), GPA, cpus, true), GPA);
 	return buf;
 }
 
@@ -217,13 +217,41 @@ static void test_all_tables_inside_and_aligned(void **state)
 	}
 }
 
+/* The DSDT's PCI interrupt links (_PRS and _CRS of LNK0..7): Extended Interrupt descriptors
+ * with flags `flags` for GSIs 16..23, counted. */
+static unsigned count_link_irqs(const uint8_t *dsdt, uint8_t flags)
+{
+	unsigned n = 0;
+	for (uint32_t i = 36; i + 9 <= r32(dsdt + 4); i++) {
+		const uint8_t *d = dsdt + i;
+		if (d[0] == 0x89 && d[1] == 6 && d[2] == 0 && d[3] == flags && d[4] == 1 &&
+		    d[5] >= 16 && d[5] <= 23 && !d[6] && !d[7] && !d[8])
+			n++;
+	}
+	return n;
+}
+
+static void test_dsdt_pci_links(void **state)
+{
+	/* Edge (the default): consumer, edge-triggered, active high, exclusive. */
+	const uint8_t *dsdt = table(r64(xsdt_entry(build(1), 0, "FACP") + 140), "DSDT");
+	assert_int_equal(count_link_irqs(dsdt, 0x03), 16);
+	assert_int_equal(count_link_irqs(dsdt, 0x0D), 0);
+	/* Level (SKIFF_PCI_EDGE=off): level-triggered, active low, shared; checksum redone. */
+	memset(buf, 0xee, sizeof(buf));
+	assert_int_equal(acpi_build(buf, sizeof(buf), GPA, 1, false), GPA);
+	dsdt = table(r64(xsdt_entry(buf, 0, "FACP") + 140), "DSDT");
+	assert_int_equal(count_link_irqs(dsdt, 0x0D), 16);
+	assert_int_equal(count_link_irqs(dsdt, 0x03), 0);
+}
+
 static void test_other_gpa(void **state)
 {
 	/* The tables hold guest addresses relative to the gpa given. */
 	static uint8_t b2[8192];
 	uint64_t g = 0x12340000;
 
-	assert_int_equal(acpi_build(b2, sizeof(b2), g, 2), g);
+	assert_int_equal(acpi_build(b2, sizeof(b2), g, 2, true), g);
 	uint64_t xsdt = r64(b2 + 24);
 	assert_true(xsdt >= g && xsdt < g + sizeof(b2));
 	const uint8_t *x = b2 + (xsdt - g);
@@ -238,22 +266,22 @@ static void test_too_small(void **state)
 	size_t need = 0;
 
 	/* Nothing fits in 0..35 bytes; find the smallest size that works. */
-	assert_int_equal(acpi_build(small, 0, GPA, 1), 0);
-	assert_int_equal(acpi_build(small, 36, GPA, 1), 0);
-	assert_int_equal(acpi_build(small, 400, GPA, 1), 0);
+	assert_int_equal(acpi_build(small, 0, GPA, 1, true), 0);
+	assert_int_equal(acpi_build(small, 36, GPA, 1, true), 0);
+	assert_int_equal(acpi_build(small, 400, GPA, 1, true), 0);
 	for (size_t s = 400; s <= sizeof(small); s++) {
-		if (acpi_build(small, s, GPA, 1)) {
+		if (acpi_build(small, s, GPA, 1, true)) {
 			need = s;
 			break;
 		}
 	}
 	assert_true(need > 0);
-	assert_int_equal(acpi_build(small, need - 1, GPA, 1), 0);
+	assert_int_equal(acpi_build(small, need - 1, GPA, 1, true), 0);
 	/* More CPUs need more room. */
-	assert_int_equal(acpi_build(small, need, GPA, 2), 0);
-	assert_int_equal(acpi_build(small, need + 16, GPA, 2), GPA);
+	assert_int_equal(acpi_build(small, need, GPA, 2, true), 0);
+	assert_int_equal(acpi_build(small, need + 16, GPA, 2, true), GPA);
 	/* At most 255 CPUs (8-bit xAPIC ids in the MADT). */
-	assert_int_equal(acpi_build(buf, sizeof(buf), GPA, 256), 0);
+	assert_int_equal(acpi_build(buf, sizeof(buf), GPA, 256, true), 0);
 }
 
 int main(void)
@@ -263,6 +291,7 @@ int main(void)
 		cmocka_unit_test(test_rsdp),
 		cmocka_unit_test(test_xsdt),
 		cmocka_unit_test(test_fadt),
+		cmocka_unit_test(test_dsdt_pci_links),
 		cmocka_unit_test(test_madt_1),
 		cmocka_unit_test(test_madt_4),
 		cmocka_unit_test(test_madt_255),

@@ -28,11 +28,13 @@ static uint8_t ram[RAM_SIZE];
 static unsigned irq_calls;
 static unsigned irq_gsi;
 static int irq_level;
+static unsigned irq_rises;
 
 static void irq_cb(void *opaque, unsigned gsi, int level)
 {
 	assert_ptr_equal(opaque, &pbus);
 	irq_calls++;
+	irq_rises += level == 1;
 	irq_gsi = gsi;
 	irq_level = level;
 }
@@ -481,6 +483,41 @@ static void test_intx(void **state)
 	assert_false(cfg_rd(3, PCI_STATUS, 2) & PCI_STATUS_INTERRUPT);
 }
 
+static void test_intx_edge(void **state)
+{
+	/* An edge bus: one 1 -> 0 pulse per rise of the function's output, nothing else. */
+	pci_bus_set_intx_edge(&pbus, true);
+	assert_int_equal(plug_dev(3), 3);
+	irq_calls = irq_rises = 0;
+
+	pci_set_irq(&dev, true);
+	assert_int_equal(irq_calls, 2);
+	assert_int_equal(irq_rises, 1);
+	assert_int_equal(irq_gsi, pci_slot_gsi(3));
+	assert_int_equal(irq_level, 0);                   /* the pulse ends low */
+	assert_true(cfg_rd(3, PCI_STATUS, 2) & PCI_STATUS_INTERRUPT);
+	pci_set_irq(&dev, true);                          /* still high: no edge */
+	pci_set_irq(&dev, false);                         /* a fall sends nothing */
+	assert_int_equal(irq_calls, 2);
+	assert_false(cfg_rd(3, PCI_STATUS, 2) & PCI_STATUS_INTERRUPT);
+	pci_set_irq(&dev, true);
+	assert_int_equal(irq_rises, 2);
+	pci_set_irq(&dev, false);
+
+	/* Raised under INTX_DISABLE: the edge comes when the guest clears the bit. */
+	cfg_wr(3, PCI_COMMAND, 2, PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_INTX_DISABLE);
+	pci_set_irq(&dev, true);
+	assert_int_equal(irq_rises, 2);
+	cfg_wr(3, PCI_COMMAND, 2, PCI_COMMAND_IO | PCI_COMMAND_MEMORY);
+	assert_int_equal(irq_rises, 3);
+	assert_int_equal(irq_level, 0);
+	/* Disabled and enabled again while the device keeps it high: a new edge each time. */
+	cfg_wr(3, PCI_COMMAND, 2, PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_INTX_DISABLE);
+	cfg_wr(3, PCI_COMMAND, 2, PCI_COMMAND_IO | PCI_COMMAND_MEMORY);
+	assert_int_equal(irq_rises, 4);
+	assert_int_equal(irq_calls, 8);
+}
+
 static void test_slot_gsi_mapping(void **state)
 {
 	/* GSI 16 + (slot % 8), as the DSDT _PRT says. */
@@ -711,6 +748,7 @@ int main(void)
 		T(test_bar_move_onto_other_region),
 		T(test_command_decode_enable),
 		T(test_intx),
+		T(test_intx_edge),
 		T(test_slot_gsi_mapping),
 		T(test_no_intx_pin),
 		T(test_dma),

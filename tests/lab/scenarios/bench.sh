@@ -23,7 +23,9 @@
 #          swings with the lab host's memory state: one sample per session is too few).
 # Each iperf3 throughput (TCP g2h, h2g) runs REPS times per session (LAB_X_BENCH_REPS, default
 # 3), alternating direction; bench/run.sh reports medians over all samples.
-# With NET=0 only the boot row (no NIC) is measured.
+# With NET=0 only the boot row (no NIC) is measured. VMM_A and VMM_B may be specs,
+# "skiff@VAR=VALUE" (lib.sh spec_env): that VMM with the variable set, its lines named by the
+# spec (an A/B of one setting in one lab run: bench:1:skiff:skiff@SKIFF_PCI_EDGE=off).
 # shellcheck source=tests/lab/scenarios/lib.sh
 . "$(dirname "$0")/lib.sh"
 rounds=${1:-${LAB_X_BENCH_ROUNDS:-1}}
@@ -38,7 +40,7 @@ boot_smp=2  # the boot rows' guests (measure_boot, measure_boot_only)
 LAB_L2_TIMEOUT=$((LAB_L2_TIMEOUT + 40 * reps))
 if [ "$net" = auto ]; then
 	net=0
-	if have_vmm "$b" && timeout 10 "${VMM_PREFIX[@]}" -device help 2>&1 | grep -q '"e1000"'; then net=1; fi
+	if have_vmm "${b%%@*}" && timeout 10 "${VMM_PREFIX[@]}" -device help 2>&1 | grep -q '"e1000"'; then net=1; fi
 fi
 echo "[bench] rounds=$rounds A=$a B=$b net=$net boots=$boots reps=$reps user_smp=$usmp"
 base=(-enable-kvm -kernel "$LAB_KERNEL" -initrd "$LAB_INITRD" -nographic)
@@ -47,8 +49,18 @@ base=(-enable-kvm -kernel "$LAB_KERNEL" -initrd "$LAB_INITRD" -nographic)
 # is given up on with l2_stop TAG quit: skiff then reports its guest's state).
 BENCH_FAILS=0
 bench() {
-	echo "LAB-BENCH $*"
+	echo "LAB-BENCH $1 ${BENCH_WHO:-$2} ${*:3}"
 	[ "$3" != FAIL ] || BENCH_FAILS=$((BENCH_FAILS + 1))
+}
+
+# run_spec SPEC FN ARGS...: "FN VMM ARGS..." with the spec's variables set, its lines named by
+# the spec (BENCH_WHO).
+run_spec() {
+	local spec=$1 fn=$2
+	shift 2
+	spec_env "$spec"
+	BENCH_WHO=$spec "$fn" "$vmm" "$@"
+	spec_env_clear
 }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
@@ -244,7 +256,7 @@ measure_stream() { # measure_stream VMM RUN: VM A (iperf3 server) <-stream-> VM 
 }
 
 # Warm-up: one boot of each VMM (skiff's kernel cache, the lab host's page cache).
-for vmm in "$a" "$b"; do
+for vmm in $(printf '%s\n' "${a%%@*}" "${b%%@*}" | sort -u); do
 	l2_run "bench-warmup-$vmm" "$vmm" "${base[@]}" -m 256M -append "$L2_APPEND lab.action=poweroff"
 done
 # The work as ROUND:PHASE items, each complete in itself (A B B A, or the interleaved boots):
@@ -261,15 +273,15 @@ for item in $todo; do
 	r=${item%%:*} phase=${item#*:} i=0
 	case "$phase" in
 	user | tap | stream | bootonly)
-		for vmm in "$a" "$b" "$b" "$a"; do
+		for spec in "$a" "$b" "$b" "$a"; do
 			i=$((i + 1))
-			if [ "$phase" = bootonly ]; then measure_boot_only "$vmm" "$r$i"; else "measure_$phase" "$vmm" "$r$i"; fi
+			if [ "$phase" = bootonly ]; then run_spec "$spec" measure_boot_only "$r$i"; else run_spec "$spec" "measure_$phase" "$r$i"; fi
 		done
 		;;
 	boots)
 		for ((k = 1; k <= boots; k++)); do
-			measure_boot "$a" "$r-$k"
-			measure_boot "$b" "$r-$k"
+			run_spec "$a" measure_boot "$r-${k}a"
+			run_spec "$b" measure_boot "$r-${k}b"
 		done
 		;;
 	*) echo "[bench] unknown item $item" ;;

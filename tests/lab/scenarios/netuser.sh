@@ -10,8 +10,10 @@
 #   twonic  -nic user,model=e1000 twice: eth0 and eth1 both get leases
 #   legacy  -net nic -net user
 #   default no network option at all (QEMU's default NIC and user network)
-# Tests: user-{dhcp,ethtool,hostfwd,tcp-out,dns,udp-fwd,restrict-blocks,restrict-hostfwd,twonic,
-# legacy,default}-VMM.
+#           and the e1000's interrupt as the guest set it up from the VMM's ACPI tables
+#           (skiff: edge-triggered, hw/pci.h; QEMU's PIIX: level, "fasteoi")
+# Tests: user-{dhcp,ethtool,irq,hostfwd,tcp-out,dns,udp-fwd,restrict-blocks,restrict-hostfwd,
+# twonic,legacy,default}-VMM.
 # shellcheck source=tests/lab/scenarios/lib.sh
 . "$(dirname "$0")/lib.sh"
 vmm=${1:-skiff}
@@ -59,7 +61,7 @@ t=user-main-$vmm
 userrun "$t" -netdev "user,id=n0,hostfwd=tcp::8080-:80,hostfwd=udp::5555-:5555" -device e1000,netdev=n0
 if [ -z "$(logline "$t" L2-INIT-OK)" ]; then
 	r=$(why)
-	for x in dhcp ethtool hostfwd tcp-out dns udp-fwd; do result "user-$x-$vmm" FAIL "no L2 init: $r"; done
+	for x in dhcp ethtool irq hostfwd tcp-out dns udp-fwd; do result "user-$x-$vmm" FAIL "no L2 init: $r"; done
 else
 	lease=$(logline "$t" '^L2-DHCP eth0 ')
 	if [[ $lease == *" ip=10.0.2.15 "*" router=10.0.2.2 "*"dns=10.0.2.3"* ]]; then
@@ -76,6 +78,14 @@ else
 		result "user-ethtool-$vmm" PASS "${drv#L2-ETHTOOL }, ${bus#L2-ETHTOOL }"
 	else
 		result "user-ethtool-$vmm" FAIL "want e1000 at $want_bus: '${drv#L2-ETHTOOL }' '${bus#L2-ETHTOOL }'"
+	fi
+	irq=$(logline "$t" '^L2-IRQ eth0 ')
+	irq=${irq#L2-IRQ eth0 }
+	if [ "$vmm" = qemu ]; then want=fasteoi; else want=edge; fi
+	if [[ $irq == IO-APIC\ *-$want ]]; then
+		result "user-irq-$vmm" PASS "eth0's interrupt: $irq"
+	else
+		result "user-irq-$vmm" FAIL "eth0's interrupt '${irq:-none}', want IO-APIC *-$want"
 	fi
 	if [[ $BODY == hello* ]]; then
 		result "user-hostfwd-$vmm" PASS "curl 127.0.0.1:8080 -> guest :80: ${BODY:0:60}"
