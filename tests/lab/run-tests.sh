@@ -35,6 +35,7 @@ declare -A tests=(
 	[net:skiff:e1000]="net-driver-skiff-e1000 net-dhcp-skiff-e1000 net-hostfwd-skiff-e1000"
 	[net:qemu:virtio-net-pci]="net-driver-qemu-virtio net-dhcp-qemu-virtio"
 	[net:skiff:virtio-net-pci]="net-driver-skiff-virtio net-dhcp-skiff-virtio"
+	[net:skiff:virtio-net-pci,vectors=0]="net-driver-skiff-virtio-intx net-dhcp-skiff-virtio-intx net-irq-skiff-virtio-intx"
 )
 for v in skiff qemu; do
 	tests[netuser:$v]=""
@@ -64,7 +65,7 @@ core_net=""
 for suite in ${LAB_SUITES:-core net netdev}; do
 	case "$suite" in
 	core) core_net+=" cli:skiff boot:skiff bigcpu:skiff reboot:skiff" ;;
-	net) core_net+=" netuser:qemu netuser:skiff net:qemu:virtio-net-pci net:skiff:virtio-net-pci" ;;
+	net) core_net+=" netuser:qemu netuser:skiff net:qemu:virtio-net-pci net:skiff:virtio-net-pci net:skiff:virtio-net-pci,vectors=0" ;;
 	netdev) batches+=("nete1000:qemu nete1000:skiff" "$netbridge") ;;
 	e1000) batches+=("nete1000:qemu nete1000:skiff") ;;
 	bridge) batches+=("$netbridge") ;;

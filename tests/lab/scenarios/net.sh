@@ -1,8 +1,10 @@
 #!/bin/bash
-# net VMM [DEVICE]: user networking with DEVICE (e1000 default, or virtio-net-pci): the guest
+# net VMM [DEVICE]: user networking with DEVICE (e1000 default, virtio-net-pci, or
+# virtio-net-pci,vectors=0 for its INTx interrupt instead of MSI-X): the guest
 # driver binds (ethtool -i), DHCP gets a lease from the user network, and a hostfwd
 # (tcp::8080-:80) reaches the guest's httpd from the lab host's loopback.
-# Tests: net-driver-VMM-DEV, net-dhcp-VMM-DEV, net-hostfwd-VMM-DEV.
+# Tests: net-driver-VMM-DEV, net-dhcp-VMM-DEV, net-hostfwd-VMM-DEV; with vectors=0 under
+# skiff also net-irq-skiff-virtio-intx (an edge-triggered IO-APIC line, hw/pci.h).
 # shellcheck source=tests/lab/scenarios/lib.sh
 . "$(dirname "$0")/lib.sh"
 vmm=${1:-skiff}
@@ -10,6 +12,7 @@ devname=${2:-e1000}
 case "$devname" in
 e1000) driver=e1000 short=e1000 ;;
 virtio-net-pci) driver=virtio_net short=virtio ;;
+virtio-net-pci,vectors=0) driver=virtio_net short=virtio-intx ;; # INTx (edges under skiff)
 *) driver=$devname short=$devname ;;
 esac
 t=$vmm-$short
@@ -47,6 +50,14 @@ if [ "$got" = "$driver" ]; then
 	result "net-driver-$t" PASS "ethtool -i eth0: driver $got"
 else
 	result "net-driver-$t" FAIL "driver '${got:-none}', want $driver ($(grep -m1 'L2-NET' "$log" || echo no L2-NET line))"
+fi
+if [ "$short" = virtio-intx ] && [ "$vmm" = skiff ]; then
+	irq=$(sed -n 's/^L2-IRQ eth0 //p' "$log" | head -n1)
+	if [[ $irq == IO-APIC\ *-edge\ virtio* ]]; then
+		result "net-irq-$t" PASS "the virtio device's interrupt: $irq"
+	else
+		result "net-irq-$t" FAIL "the virtio device's interrupt '${irq:-none}', want IO-APIC *-edge virtio*"
+	fi
 fi
 lease=$(grep -m1 '^L2-DHCP ' "$log")
 if seen 'L2-NET OK'; then

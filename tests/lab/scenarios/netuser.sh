@@ -82,7 +82,7 @@ else
 	irq=$(logline "$t" '^L2-IRQ eth0 ')
 	irq=${irq#L2-IRQ eth0 }
 	if [ "$vmm" = qemu ]; then want=fasteoi; else want=edge; fi
-	if [[ $irq == IO-APIC\ *-$want ]]; then
+	if [[ $irq == IO-APIC\ *-$want\ eth0 ]]; then
 		result "user-irq-$vmm" PASS "eth0's interrupt: $irq"
 	else
 		result "user-irq-$vmm" FAIL "eth0's interrupt '${irq:-none}', want IO-APIC *-$want"

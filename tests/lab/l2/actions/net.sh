@@ -2,7 +2,7 @@
 # Bring up the NICs lab.net_ifs (comma list, default eth0) with DHCP: load the NIC drivers,
 # udhcpc on each, show the driver (eth0: "L2-ETHTOOL ...", others "L2-ETHTOOL-ethN ...") and
 # the lease ("L2-DHCP ethN ip=... router=... dns=..."), its interrupt ("L2-IRQ ethN IO-APIC
-# 19-edge", /proc/interrupts' chip and pin-type). "L2-NET OK ADDRS" when all got one,
+# 19-edge eth0": /proc/interrupts' chip, pin-type, name). "L2-NET OK ADDRS" when all got one,
 # after "L2-NET-TIMES" (the guest's uptime when the drivers were loaded, each NIC up, each lease).
 ifs=eth0
 # shellcheck disable=SC2013
@@ -32,7 +32,11 @@ for ifc in $ifs; do
 		exit 1
 	fi
 	times="$times $ifc-lease=$(up)"
-	echo "L2-IRQ $ifc $(awk -v i="$ifc" '$NF == i { print $(NF - 2), $(NF - 1); exit }' /proc/interrupts)"
+	# its interrupt's line: named after the interface (e1000) or the virtio device (virtio0
+	# with INTx, virtio0-input.0 ... with MSI-X)
+	d=$(basename "$(readlink "/sys/class/net/$ifc/device")")
+	echo "L2-IRQ $ifc $(awk -v i="$ifc" -v d="$d" '$NF == i || $NF == d || index($NF, d "-") == 1 {
+		print $(NF - 2), $(NF - 1), $NF; exit }' /proc/interrupts)"
 	addrs="$addrs $ifc=$(ip -4 addr show "$ifc" | awk '/inet /{print $2}')"
 done
 echo "L2-NET-TIMES $times"
