@@ -408,20 +408,20 @@ static void pci_update_irq(struct pci_dev *dev)
 		dev->cfg[PCI_STATUS] |= PCI_STATUS_INTERRUPT;
 	else
 		dev->cfg[PCI_STATUS] &= (uint8_t)~PCI_STATUS_INTERRUPT;
-	if (!dev->bus || !dev->bus->set_irq || !dev->cfg[PCI_INTERRUPT_PIN]) {
-		dev->intx_out = out;
+	/* Only changes reach the line: a device that raises it again while it is up (virtio's
+	 * ISR on every notification) costs no KVM_IRQ_LINE. */
+	if (!dev->bus || !dev->bus->set_irq || !dev->cfg[PCI_INTERRUPT_PIN] || out == dev->intx_out)
 		return;
-	}
+	dev->intx_out = out;
 	if (!dev->bus->intx_edge) {
 		dev->bus->set_irq(dev->bus->irq_opaque, dev->gsi, out);
-	} else if (out && !dev->intx_out) {
+	} else if (out) {
 		/* The guest's handler reads the cause (clearing it: the output falls) before
 		 * another rise can come, as with MSI; a rise while the guest still services the
 		 * last one waits in the IOAPIC's and LAPIC's IRR, it is not lost. */
 		dev->bus->set_irq(dev->bus->irq_opaque, dev->gsi, 1);
 		dev->bus->set_irq(dev->bus->irq_opaque, dev->gsi, 0);
 	}
-	dev->intx_out = out;
 }
 
 void pci_bus_set_intx_edge(struct pci_bus *pbus, bool edge)

@@ -17,6 +17,17 @@ result() { # result TEST PASS|FAIL DETAIL...
 	echo "LAB-RESULT $t $s $*"
 }
 
+# irq_result TEST IRQ GLOB: the guest's "L2-IRQ ethN" value (chip, pin-type, name, from
+# /proc/interrupts) against GLOB: the trigger mode the guest took from the VMM's ACPI tables.
+irq_result() {
+	# shellcheck disable=SC2053 # GLOB is a pattern
+	if [[ $2 == $3 ]]; then
+		result "$1" PASS "interrupt: $2"
+	else
+		result "$1" FAIL "interrupt '${2:-none}', want $3"
+	fi
+}
+
 # spec_env SPEC: a scenario's "VMM[@VAR=VALUE]" argument: sets vmm, exports the variable for
 # the runs that follow; spec_env_clear unsets it again.
 spec_env() {

@@ -52,12 +52,7 @@ else
 	result "net-driver-$t" FAIL "driver '${got:-none}', want $driver ($(grep -m1 'L2-NET' "$log" || echo no L2-NET line))"
 fi
 if [ "$short" = virtio-intx ] && [ "$vmm" = skiff ]; then
-	irq=$(sed -n 's/^L2-IRQ eth0 //p' "$log" | head -n1)
-	if [[ $irq == IO-APIC\ *-edge\ virtio* ]]; then
-		result "net-irq-$t" PASS "the virtio device's interrupt: $irq"
-	else
-		result "net-irq-$t" FAIL "the virtio device's interrupt '${irq:-none}', want IO-APIC *-edge virtio*"
-	fi
+	irq_result "net-irq-$t" "$(sed -n 's/^L2-IRQ eth0 //p' "$log" | head -n1)" 'IO-APIC *-edge virtio*'
 fi
 lease=$(grep -m1 '^L2-DHCP ' "$log")
 if seen 'L2-NET OK'; then

@@ -80,13 +80,8 @@ else
 		result "user-ethtool-$vmm" FAIL "want e1000 at $want_bus: '${drv#L2-ETHTOOL }' '${bus#L2-ETHTOOL }'"
 	fi
 	irq=$(logline "$t" '^L2-IRQ eth0 ')
-	irq=${irq#L2-IRQ eth0 }
 	if [ "$vmm" = qemu ]; then want=fasteoi; else want=edge; fi
-	if [[ $irq == IO-APIC\ *-$want\ eth0 ]]; then
-		result "user-irq-$vmm" PASS "eth0's interrupt: $irq"
-	else
-		result "user-irq-$vmm" FAIL "eth0's interrupt '${irq:-none}', want IO-APIC *-$want"
-	fi
+	irq_result "user-irq-$vmm" "${irq#L2-IRQ eth0 }" "IO-APIC *-$want eth0"
 	if [[ $BODY == hello* ]]; then
 		result "user-hostfwd-$vmm" PASS "curl 127.0.0.1:8080 -> guest :80: ${BODY:0:60}"
 	else
