@@ -5,23 +5,42 @@
 # lab host's memory in the same state. Per boot: wall seconds to init, the guest's uptime
 # there, and their difference (the time before the guest kernel's clock starts), the wall time
 # to the lease and the guest's uptime at each step of bringing the NIC up. Ends with the medians
-# per spec. A diagnosis aid, no verdict.
+# per spec. A spec's LAB_CPU=MODEL boots it with -cpu MODEL ("qemu@LAB_CPU=IvyBridge");
+# LAB_X_BOOTAB_APPEND adds to every boot's kernel command line (e.g. "initcall_debug") and
+# LAB_X_BOOTAB_DMESG=1 has each guest print its dmesg after the lease; LAB_X_BOOTAB_SETTLE=N
+# (or a spec's LAB_SETTLE=N) drops the lab host's caches, compacts its memory and waits N
+# seconds before each boot. Each line also gives the
+# lab host's free 2 MiB blocks before the boot (free2m, /proc/buddyinfo: what huge pages the
+# guest's memory can get without compaction). A diagnosis aid, no verdict.
 # shellcheck source=tests/lab/scenarios/lib.sh
 . "$(dirname "$0")/lib.sh"
 rounds=${1:-3}
 shift || true
 [ $# -gt 0 ] || set -- qemu skiff
+action=net${LAB_X_BOOTAB_DMESG:+,dmesg},poweroff
+# free2m: free blocks of 2 MiB and more, in 2 MiB units (order 9 and 10 of 4 KiB pages)
+free2m() { awk '{ n += $(5 + 9) + 2 * $(5 + 10) } END { print n + 0 }' /proc/buddyinfo; }
 declare -A all_init all_up all_dhcp
 for ((r = 1; r <= rounds; r++)); do
 	for spec in "$@"; do
 		spec_env "$spec"
+		settle=${LAB_SETTLE:-${LAB_X_BOOTAB_SETTLE:-}}
+		if [ -n "$settle" ]; then
+			sync
+			echo 3 >/proc/sys/vm/drop_caches
+			echo 1 >/proc/sys/vm/compact_memory
+			sleep "$settle"
+		fi
+		f2m=$(free2m)
+		cpu=()
+		[ -z "${LAB_CPU:-}" ] || cpu=(-cpu "$LAB_CPU")
 		SKIFF_DEBUG=1 l2_run "bootab-$r-$vmm" "$vmm" -enable-kvm -kernel "$LAB_KERNEL" -initrd "$LAB_INITRD" \
-			-nographic -m 512M -smp 2 -append "$L2_APPEND lab.action=net,poweroff" \
-			-netdev user,id=n0 -device e1000,netdev=n0
+			-nographic -m 512M -smp 2 -append "$L2_APPEND ${LAB_X_BOOTAB_APPEND:+$LAB_X_BOOTAB_APPEND }lab.action=$action" \
+			-netdev user,id=n0 -device e1000,netdev=n0 "${cpu[@]}"
 		up=$(fact uptime_s)
 		d=$(l2_time "bootab-$r-$vmm" L2-NET_OK)
 		echo "LAB-BOOTAB $spec round=$r init_s=${L2_INIT_SECS:-never} guest_uptime_s=${up:-?} before_kernel_s=$(
-			awk -v a="${L2_INIT_SECS:-0}" -v b="${up:-0}" 'BEGIN { printf "%.2f", a - b }') dhcp_s=${d:-never} rc=$L2_RC"
+			awk -v a="${L2_INIT_SECS:-0}" -v b="${up:-0}" 'BEGIN { printf "%.2f", a - b }') dhcp_s=${d:-never} rc=$L2_RC free2m=$f2m"
 		echo "LAB-BOOTAB $spec round=$r guest $(sed -n 's/^L2-NET-TIMES //p' "$L2_LOG" | head -n1)"
 		[ "$vmm" = skiff ] && echo "LAB-BOOTAB $spec round=$r loader $(sed -n \
 			-e "s/^skiff: debug: \[\([0-9.]*\) s\] init stage 'network' done.*/network=\1/p" \

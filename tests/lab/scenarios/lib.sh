@@ -28,11 +28,11 @@ irq_result() {
 	fi
 }
 
-# spec_env SPEC: a scenario's "VMM[@VAR=VALUE]" argument: sets vmm, exports the variable for
-# the runs that follow; spec_env_clear unsets it again.
+# spec_env SPEC: a scenario's "VMM[@VAR=VALUE...]" argument (several joined by "@"): sets vmm,
+# exports the variables for the runs that follow; spec_env_clear unsets them again.
 spec_env() {
 	vmm=${1%%@*} spec_envs=()
-	[ "$1" = "$vmm" ] || spec_envs=("${1#*@}")
+	[ "$1" = "$vmm" ] || IFS=@ read -ra spec_envs <<<"${1#*@}"
 	[ ${#spec_envs[@]} -eq 0 ] || export "${spec_envs[@]}"
 }
 spec_env_clear() {
