@@ -34,13 +34,14 @@ for ((r = 1; r <= rounds; r++)); do
 		f2m=$(free2m)
 		cpu=()
 		[ -z "${LAB_CPU:-}" ] || cpu=(-cpu "$LAB_CPU")
-		SKIFF_DEBUG=1 l2_run "bootab-$r-$vmm" "$vmm" -enable-kvm -kernel "$LAB_KERNEL" -initrd "$LAB_INITRD" \
+		SKIFF_DEBUG=1 L2_SAMPLE_MEM=1 l2_run "bootab-$r-$vmm" "$vmm" -enable-kvm -kernel "$LAB_KERNEL" -initrd "$LAB_INITRD" \
 			-nographic -m 512M -smp 2 -append "$L2_APPEND ${LAB_X_BOOTAB_APPEND:+$LAB_X_BOOTAB_APPEND }lab.action=$action" \
 			-netdev user,id=n0 -device e1000,netdev=n0 "${cpu[@]}"
 		up=$(fact uptime_s)
 		d=$(l2_time "bootab-$r-$vmm" L2-NET_OK)
 		echo "LAB-BOOTAB $spec round=$r init_s=${L2_INIT_SECS:-never} guest_uptime_s=${up:-?} before_kernel_s=$(
 			awk -v a="${L2_INIT_SECS:-0}" -v b="${up:-0}" 'BEGIN { printf "%.2f", a - b }') dhcp_s=${d:-never} rc=$L2_RC free2m=$f2m"
+		echo "LAB-BOOTAB $spec round=$r cpu to init: ${L2_CPU:-?}"
 		echo "LAB-BOOTAB $spec round=$r guest $(sed -n 's/^L2-NET-TIMES //p' "$L2_LOG" | head -n1)"
 		[ "$vmm" = skiff ] && echo "LAB-BOOTAB $spec round=$r loader $(sed -n \
 			-e "s/^skiff: debug: \[\([0-9.]*\) s\] init stage 'network' done.*/network=\1/p" \

@@ -117,6 +117,18 @@ smaps_own() {
 	' "/proc/$1/smaps"
 }
 
+# smaps_thp PID: "guest RAM rss_kb thp_kb": how much of the guest-RAM mapping (the largest
+# anonymous one) is resident and how much of that in transparent huge pages.
+smaps_thp() {
+	awk '
+	/^[0-9a-f]+-[0-9a-f]+ / { anon = (NF < 6 || $6 ~ /^\[anon/); next }
+	/^Size:/ { size = $2; next }
+	/^Rss:/ { rss = $2; next }
+	/^AnonHugePages:/ { if (anon && size > gsize) { gsize = size; grss = rss; gthp = $2 } }
+	END { printf "guest RAM rss %d kB thp %d kB\n", grss, gthp }
+	' "/proc/$1/smaps"
+}
+
 # l2_run TAG VMM [VMM ARGS...]: run one L2 guest under a timeout; its console goes to
 # /tmp/l2-TAG.log (CRs stripped) and to this console prefixed with [TAG]. Sets:
 #   L2_RC         the VMM's exit status (124: killed by the timeout, 127: no such VMM)
@@ -127,13 +139,31 @@ smaps_own() {
 # timeout process's pid is in /tmp/l2-TAG.pid while it runs: l2_stop TAG ends the VMM).
 #   L2_MEM        "rss_kb guest_kb own_kb guest_size_kb" sampled from /proc/PID/smaps right
 #                 after L2-INIT-OK when L2_SAMPLE_MEM=1 (else "")
+#   L2_CPU        with L2_SAMPLE_MEM=1 too: the lab host's CPU time from the VMM's start to
+#                 L2-INIT-OK (busy/idle seconds over all its CPUs) and the VMM's threads' CPU
+#                 seconds ("l1 busy=.. idle=.. threads name:s,...")
+# cpu_since CPULINE PID: the lab host's busy and idle CPU seconds since CPULINE (the "cpu" line
+# of /proc/stat), and PID's threads' CPU seconds (utime + stime): see L2_CPU.
+cpu_since() {
+	local now_line t
+	read -r now_line </proc/stat
+	awk -v a="$1" -v b="$now_line" 'BEGIN { n = split(a, x, " "); split(b, y, " ")
+		for (i = 2; i <= n; i++) { d = y[i] - x[i]; if (i == 5 || i == 6) idle += d; else busy += d }
+		printf "l1 busy=%.2f idle=%.2f threads", busy / 100, idle / 100 }'
+	for t in /proc/"$2"/task/*/stat; do
+		awk '{ s = $0; sub(/^[^(]*\(/, "", s); c = s; sub(/\).*/, "", c); sub(/^[^)]*\) /, "", s)
+			split(s, f, " "); gsub(/ /, "_", c); printf " %s:%.2f", c, (f[12] + f[13]) / 100 }' "$t" 2>/dev/null
+	done
+	echo
+}
+
 l2_run() {
 	local tag=$1 vmm=$2
 	shift 2
 	vmm_prefix "$vmm"
 	L2_LOG=/tmp/l2-$tag.log
-	L2_RC=127 L2_SECS=0 L2_INIT_SECS="" L2_MEM=""
-	local fifo=/tmp/l2-$tag.fifo mark=/tmp/l2-$tag.mark notify t0 t1 tpid awkpid vpid ev
+	L2_RC=127 L2_SECS=0 L2_INIT_SECS="" L2_MEM="" L2_CPU=""
+	local fifo=/tmp/l2-$tag.fifo mark=/tmp/l2-$tag.mark notify t0 t1 tpid awkpid vpid ev cpu0
 	rm -f "$fifo" "$mark" "$L2_LOG" "/tmp/l2-$tag.times" "/tmp/l2-$tag.pid" "/tmp/l2-$tag.mem"
 	if ! have_vmm "$vmm"; then
 		echo "[$tag] no VMM binary: ${VMM_PREFIX[0]}" | tee "$L2_LOG"
@@ -141,6 +171,7 @@ l2_run() {
 	fi
 	echo "[$tag] \$ ${VMM_PREFIX[*]} $*"
 	mkfifo "$fifo"
+	read -r cpu0 </proc/stat
 	t0=$(now)
 	# The awk filter timestamps the init marker; with L2_SAMPLE_MEM=1 it also tells this shell
 	# (through the fifo $notify, once: at the marker or at the end) so no polling loop runs.
@@ -192,6 +223,7 @@ l2_run() {
 			# shellcheck disable=SC2034
 			L2_MEM=$(smaps_own "$vpid" 2>/dev/null)
 			echo "$L2_MEM" >"/tmp/l2-$tag.mem"
+			L2_CPU="$(cpu_since "$cpu0" "$vpid"), $(smaps_thp "$vpid" 2>/dev/null)"
 		fi
 		rm -f "$notify"
 	fi
