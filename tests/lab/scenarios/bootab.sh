@@ -9,9 +9,10 @@
 # LAB_X_BOOTAB_APPEND adds to every boot's kernel command line (e.g. "initcall_debug") and
 # LAB_X_BOOTAB_DMESG=1 has each guest print its dmesg after the lease; LAB_X_BOOTAB_SETTLE=N
 # (or a spec's LAB_SETTLE=N) drops the lab host's caches, compacts its memory and waits N
-# seconds before each boot. Each line also gives the
-# lab host's free 2 MiB blocks before the boot (free2m, /proc/buddyinfo: what huge pages the
-# guest's memory can get without compaction). A diagnosis aid, no verdict.
+# seconds before each boot. Each line also gives the lab host's free 2 MiB blocks before the
+# boot (free2m, /proc/buddyinfo: what huge pages the guest's memory can get without
+# compaction), the lab host's and the VMM threads' CPU seconds to init and the huge-page share
+# of guest RAM (lib.sh L2_CPU). A diagnosis aid, no verdict.
 # shellcheck source=tests/lab/scenarios/lib.sh
 . "$(dirname "$0")/lib.sh"
 rounds=${1:-3}

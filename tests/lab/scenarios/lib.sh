@@ -129,6 +129,22 @@ smaps_thp() {
 	' "/proc/$1/smaps"
 }
 
+# cpu_since CPULINE PID: the lab host's busy and idle CPU seconds since CPULINE (the "cpu" line
+# of /proc/stat; user to steal: guest time is counted in user already), and PID's threads' CPU
+# seconds (utime + stime): see L2_CPU.
+cpu_since() {
+	local now_line t
+	read -r now_line </proc/stat
+	awk -v a="$1" -v b="$now_line" 'BEGIN { n = split(a, x, " "); split(b, y, " ")
+		for (i = 2; i <= n && i <= 9; i++) { d = y[i] - x[i]; if (i == 5 || i == 6) idle += d; else busy += d }
+		printf "l1 busy=%.2f idle=%.2f threads", busy / 100, idle / 100 }'
+	for t in /proc/"$2"/task/*/stat; do
+		awk '{ s = $0; sub(/^[^(]*\(/, "", s); c = s; sub(/\).*/, "", c); sub(/^[^)]*\) /, "", s)
+			split(s, f, " "); gsub(/ /, "_", c); printf " %s:%.2f", c, (f[12] + f[13]) / 100 }' "$t" 2>/dev/null
+	done
+	echo
+}
+
 # l2_run TAG VMM [VMM ARGS...]: run one L2 guest under a timeout; its console goes to
 # /tmp/l2-TAG.log (CRs stripped) and to this console prefixed with [TAG]. Sets:
 #   L2_RC         the VMM's exit status (124: killed by the timeout, 127: no such VMM)
@@ -142,21 +158,6 @@ smaps_thp() {
 #   L2_CPU        with L2_SAMPLE_MEM=1 too: the lab host's CPU time from the VMM's start to
 #                 L2-INIT-OK (busy/idle seconds over all its CPUs) and the VMM's threads' CPU
 #                 seconds ("l1 busy=.. idle=.. threads name:s,...")
-# cpu_since CPULINE PID: the lab host's busy and idle CPU seconds since CPULINE (the "cpu" line
-# of /proc/stat), and PID's threads' CPU seconds (utime + stime): see L2_CPU.
-cpu_since() {
-	local now_line t
-	read -r now_line </proc/stat
-	awk -v a="$1" -v b="$now_line" 'BEGIN { n = split(a, x, " "); split(b, y, " ")
-		for (i = 2; i <= n; i++) { d = y[i] - x[i]; if (i == 5 || i == 6) idle += d; else busy += d }
-		printf "l1 busy=%.2f idle=%.2f threads", busy / 100, idle / 100 }'
-	for t in /proc/"$2"/task/*/stat; do
-		awk '{ s = $0; sub(/^[^(]*\(/, "", s); c = s; sub(/\).*/, "", c); sub(/^[^)]*\) /, "", s)
-			split(s, f, " "); gsub(/ /, "_", c); printf " %s:%.2f", c, (f[12] + f[13]) / 100 }' "$t" 2>/dev/null
-	done
-	echo
-}
-
 l2_run() {
 	local tag=$1 vmm=$2
 	shift 2
