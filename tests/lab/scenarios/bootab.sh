@@ -7,8 +7,8 @@
 # to the lease and the guest's uptime at each step of bringing the NIC up. Ends with the medians
 # per spec. A spec's LAB_CPU=MODEL boots it with -cpu MODEL ("qemu@LAB_CPU=IvyBridge");
 # LAB_X_BOOTAB_APPEND adds to every boot's kernel command line (e.g. "initcall_debug") and
-# LAB_X_BOOTAB_DMESG=1 has each guest print its dmesg after the lease; LAB_X_BOOTAB_SETTLE=N
-# (or a spec's LAB_SETTLE=N) drops the lab host's caches, compacts its memory and waits N
+# LAB_X_BOOTAB_DMESG=1 has each guest print its dmesg after the lease; a spec's LAB_SETTLE=N
+# drops the lab host's caches, compacts its memory and waits N
 # seconds before each boot. Each line also gives the lab host's free 2 MiB blocks before the
 # boot (free2m, /proc/buddyinfo: what huge pages the guest's memory can get without
 # compaction), the lab host's and the VMM threads' CPU seconds to init and the huge-page share
@@ -25,19 +25,16 @@ declare -A all_init all_up all_dhcp
 for ((r = 1; r <= rounds; r++)); do
 	for spec in "$@"; do
 		spec_env "$spec"
-		settle=${LAB_SETTLE:-${LAB_X_BOOTAB_SETTLE:-}}
-		if [ -n "$settle" ]; then
+		if [ -n "${LAB_SETTLE:-}" ]; then
 			sync
 			echo 3 >/proc/sys/vm/drop_caches
 			echo 1 >/proc/sys/vm/compact_memory
-			sleep "$settle"
+			sleep "$LAB_SETTLE"
 		fi
 		f2m=$(free2m)
-		cpu=()
-		[ -z "${LAB_CPU:-}" ] || cpu=(-cpu "$LAB_CPU")
 		SKIFF_DEBUG=1 L2_SAMPLE_MEM=1 l2_run "bootab-$r-$vmm" "$vmm" -enable-kvm -kernel "$LAB_KERNEL" -initrd "$LAB_INITRD" \
 			-nographic -m 512M -smp 2 -append "$L2_APPEND ${LAB_X_BOOTAB_APPEND:+$LAB_X_BOOTAB_APPEND }lab.action=$action" \
-			-netdev user,id=n0 -device e1000,netdev=n0 "${cpu[@]}"
+			-netdev user,id=n0 -device e1000,netdev=n0 "${spec_cpu[@]}"
 		up=$(fact uptime_s)
 		d=$(l2_time "bootab-$r-$vmm" L2-NET_OK)
 		echo "LAB-BOOTAB $spec round=$r init_s=${L2_INIT_SECS:-never} guest_uptime_s=${up:-?} before_kernel_s=$(

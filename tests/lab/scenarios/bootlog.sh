@@ -12,13 +12,11 @@
 export SKIFF_EXIT_STATS=1
 for spec in "$@"; do
 	spec_env "$spec"
-	cpu=()
-	[ -z "${LAB_CPU:-}" ] || cpu=(-cpu "$LAB_CPU")
 	l2_run "bootlog-$vmm" "$vmm" -enable-kvm -kernel "$LAB_KERNEL" -initrd "$LAB_INITRD" -nographic \
-		-m 512M -smp 2 "${cpu[@]}" -append "console=ttyS0 panic=-1 printk.time=1 lab.action=poweroff"
+		-m 512M -smp 2 "${spec_cpu[@]}" -append "console=ttyS0 panic=-1 printk.time=1 lab.action=poweroff"
 	echo "LAB-BOOTLOG $spec verbose init_s=${L2_INIT_SECS:-never} guest_uptime_s=$(fact uptime_s) total_s=$L2_SECS rc=$L2_RC"
 	SKIFF_DEBUG=1 l2_run "bootlog-quiet-$vmm" "$vmm" -enable-kvm -kernel "$LAB_KERNEL" -initrd "$LAB_INITRD" -nographic \
-		-m 512M -smp 2 "${cpu[@]}" -append "$L2_APPEND lab.action=dmesg,poweroff"
+		-m 512M -smp 2 "${spec_cpu[@]}" -append "$L2_APPEND lab.action=dmesg,poweroff"
 	echo "LAB-BOOTLOG $spec quiet init_s=${L2_INIT_SECS:-never} guest_uptime_s=$(fact uptime_s) total_s=$L2_SECS rc=$L2_RC"
 	spec_env_clear
 done

@@ -18,13 +18,11 @@ fi
 for ((r = 1; r <= rounds; r++)); do
 	for spec in "$@"; do
 		spec_env "$spec"
-		cpu=()
-		[ -z "${LAB_CPU:-}" ] || cpu=(-cpu "$LAB_CPU")
 		perf record -q -a -e cpu-clock -F 499 -o /tmp/perf-bootperf.data -- sleep 100000 >/dev/null 2>&1 &
 		ppid=$!
 		sleep 1
 		SKIFF_DEBUG=1 L2_SAMPLE_MEM=1 l2_run "bootperf-$r-$vmm" "$vmm" -enable-kvm -kernel "$LAB_KERNEL" \
-			-initrd "$LAB_INITRD" -nographic -m 512M -smp 2 "${cpu[@]}" -append "$L2_APPEND lab.action=poweroff"
+			-initrd "$LAB_INITRD" -nographic -m 512M -smp 2 "${spec_cpu[@]}" -append "$L2_APPEND lab.action=poweroff"
 		kill -INT "$ppid"
 		wait "$ppid" 2>/dev/null
 		echo "LAB-BOOTPERF $spec round=$r init_s=${L2_INIT_SECS:-never} guest_uptime_s=$(fact uptime_s) cpu: ${L2_CPU:-?}"

@@ -29,16 +29,18 @@ irq_result() {
 }
 
 # spec_env SPEC: a scenario's "VMM[@VAR=VALUE...]" argument (several joined by "@"): sets vmm,
-# exports the variables for the runs that follow; spec_env_clear unsets them again.
+# exports the variables for the runs that follow; spec_env_clear unsets them again. A spec's
+# LAB_CPU=MODEL becomes spec_cpu=(-cpu MODEL), for the scenarios that pass "${spec_cpu[@]}".
 spec_env() {
-	vmm=${1%%@*} spec_envs=()
+	vmm=${1%%@*} spec_envs=() spec_cpu=()
 	[ "$1" = "$vmm" ] || IFS=@ read -ra spec_envs <<<"${1#*@}"
 	[ ${#spec_envs[@]} -eq 0 ] || export "${spec_envs[@]}"
+	[ -z "${LAB_CPU:-}" ] || spec_cpu=(-cpu "$LAB_CPU")
 }
 spec_env_clear() {
 	local e
 	for e in "${spec_envs[@]}"; do unset "${e%%=*}"; done
-	spec_envs=()
+	spec_envs=() spec_cpu=()
 }
 # median_of FORMAT: the median of the numbers on stdin (separated by spaces, commas or lines)
 # printed with FORMAT (printf); nothing when there are none.
@@ -117,8 +119,8 @@ smaps_own() {
 	' "/proc/$1/smaps"
 }
 
-# smaps_thp PID: "guest RAM rss_kb thp_kb": how much of the guest-RAM mapping (the largest
-# anonymous one) is resident and how much of that in transparent huge pages.
+# smaps_thp PID: "guest RAM rss N kB thp N kB": how much of the guest-RAM mapping (the
+# largest anonymous one, as smaps_own picks it) is resident and how much in huge pages.
 smaps_thp() {
 	awk '
 	/^[0-9a-f]+-[0-9a-f]+ / { anon = (NF < 6 || $6 ~ /^\[anon/); next }
@@ -133,16 +135,15 @@ smaps_thp() {
 # of /proc/stat; user to steal: guest time is counted in user already), and PID's threads' CPU
 # seconds (utime + stime): see L2_CPU.
 cpu_since() {
-	local now_line t
+	local now_line
 	read -r now_line </proc/stat
 	awk -v a="$1" -v b="$now_line" 'BEGIN { n = split(a, x, " "); split(b, y, " ")
 		for (i = 2; i <= n && i <= 9; i++) { d = y[i] - x[i]; if (i == 5 || i == 6) idle += d; else busy += d }
 		printf "l1 busy=%.2f idle=%.2f threads", busy / 100, idle / 100 }'
-	for t in /proc/"$2"/task/*/stat; do
-		awk '{ s = $0; sub(/^[^(]*\(/, "", s); c = s; sub(/\).*/, "", c); sub(/^[^)]*\) /, "", s)
-			split(s, f, " "); gsub(/ /, "_", c); printf " %s:%.2f", c, (f[12] + f[13]) / 100 }' "$t" 2>/dev/null
-	done
-	echo
+	# one awk for all threads (comm may hold spaces: split after its closing parenthesis)
+	awk '{ s = $0; sub(/^[^(]*\(/, "", s); c = s; sub(/\).*/, "", c); sub(/^[^)]*\) /, "", s)
+		split(s, f, " "); gsub(/ /, "_", c); printf " %s:%.2f", c, (f[12] + f[13]) / 100 }
+		END { print "" }' /proc/"$2"/task/*/stat 2>/dev/null
 }
 
 # l2_run TAG VMM [VMM ARGS...]: run one L2 guest under a timeout; its console goes to
