@@ -82,8 +82,13 @@ $(BUILD)/bench/pktcost: bench/pktcost.c $(BUILD)/libskiff.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libskiff.a $(LDLIBS)
 
+# The far end of the bench's stream row (a unix socket relayed to a tap), a lab tool.
+$(BUILD)/bench/streamtap: bench/streamtap.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $<
+
 # The nested lab (tests/lab/README.md): real KVM inside QEMU's software CPU.
-lab: all
+lab: all $(BUILD)/bench/streamtap
 	@$(MAKE) -C tests/lab images
 
 lab-check: lab

@@ -2,9 +2,10 @@
 # make bench: skiff vs QEMU (-enable-kvm -kernel, same kernel and initrd) side by side in ONE
 # lab run, alternating A B B A (tests/lab/scenarios/bench.sh). Prints a table with the ratio
 # skiff/QEMU against the goals and writes it as CSV to bench/results/.
-#   BENCH_ROUNDS=N   rounds of A B B A (default 1; each round boots 4 x (user + tap + 2 stream)
-#                    guests with networking plus 2 x BENCH_BOOTS boots, ~12 min in the lab)
+#   BENCH_ROUNDS=N   rounds of A B B A (default 1; each round boots 4 x (user + tap + stream)
+#                    guests with networking plus 4 x BENCH_BOOTS boots, ~15 min in the lab)
 #   BENCH_BOOTS=N    boots per VMM and round for the boot rows (default 5)
+#   BENCH_BOOTS_IVB=0 without the -cpu IvyBridge boot after each pair (boot_ivb_s, dhcp_ivb_s)
 #   BENCH_USER_SMP=N vCPUs of the user-network guests (default 1; 2 adds their boots to the rows)
 #   BENCH_REPS=N     iperf3 runs per direction and guest (default 3)
 #   BENCH_LOG=FILE   only tabulate the console log of an earlier bench run
@@ -46,6 +47,7 @@ else
 		n_items=$((rounds * 4))
 		[ -z "$todo" ] || n_items=$(wc -w <<<"$todo")
 		LAB_X_BENCH_ROUNDS=$rounds LAB_X_BENCH_NET=${BENCH_NET:-auto} LAB_X_BENCH_BOOTS=${BENCH_BOOTS:-5} \
+			LAB_X_BENCH_BOOTS_IVB=${BENCH_BOOTS_IVB:-1} \
 			LAB_X_BENCH_USER_SMP=${BENCH_USER_SMP:-1} LAB_X_BENCH_REPS=${BENCH_REPS:-3} LAB_X_BENCH_TODO="$todo" "$LAB_DIR/run-lab.sh" \
 			--timeout "${LAB_TIMEOUT:-$((600 + n_items * 420))}" --log "$log" --results "$LAB_OUT/bench-results.txt" bench || rc=$?
 		complete_items "$log" >>"$lines"
@@ -69,18 +71,21 @@ fi
 # Goals: metric -> "max ratio skiff/QEMU" (lower is better) or "min ..." (higher is better):
 # the targets of the performance issue (boot/ping/CPU <= 0.5, memory <= 0.25, TCP >= 2 tap / 1.5 user).
 # Later rows (iperf3 throughput, ping RTT) only need a line here and a measure_* in bench.sh.
-declare -A goal=([boot_s]="max 0.5" [dhcp_s]="max 0.5" [own_mib]="max 0.25" [own_net_mib]="max 0.25"
+declare -A goal=([boot_s]="max 0.5" [dhcp_s]="max 0.5" [boot_ivb_s]="max 0.5" [dhcp_ivb_s]="max 0.5" [own_mib]="max 0.25" [own_net_mib]="max 0.25"
 	[rss_mib]="" [iperf3_mbit]="min 1.0"
 	[iperf3_user_g2h_mbit]="min 1.5" [iperf3_user_h2g_mbit]="min 1.5" [iperf3_tap_g2h_mbit]="min 2.0"
-	[iperf3_tap_h2g_mbit]="min 2.0" [iperf3_stream_mbit]="min 1.0" [udp64_tap_kpps]="min 1.0"
+	[iperf3_tap_h2g_mbit]="min 2.0" [iperf3_stream_mbit]="min 1.0" [iperf3_stream_g2h_mbit]="min 1.0"
+	[iperf3_stream_h2g_mbit]="min 1.0" [cpu_s_per_gb_stream]="max 0.5" [udp64_tap_kpps]="min 1.0"
 	[udp64_tap_mbit]="" [ping_user_med_ms]="max 0.5" [ping_user_p99_ms]="max 1.0"
 	[ping_tap_med_ms]="max 0.5" [ping_tap_p99_ms]="max 1.0" [cpu_s_per_gb_user]="max 0.5"
 	[cpu_s_per_gb_tap]="max 0.5" [tso_on_g2h_mbit]="min 2.0" [tso_off_g2h_mbit]="")
-declare -A label=([boot_s]="boot to init (s)" [dhcp_s]="boot to DHCP lease (s)" [own_mib]="own mem at init (MiB)"
+declare -A label=([boot_s]="boot to init (s)" [dhcp_s]="boot to DHCP lease (s)"
+	[boot_ivb_s]="boot to init, -cpu IvyBridge (s)" [dhcp_ivb_s]="boot to lease, -cpu IvyBridge (s)" [own_mib]="own mem at init (MiB)"
 	[own_net_mib]="own mem after net (MiB)" [rss_mib]="total RSS (MiB)" [iperf3_mbit]="iperf3 (Mbit/s)"
 	[iperf3_user_g2h_mbit]="user g->h (Mbit/s)" [iperf3_user_h2g_mbit]="user h->g (Mbit/s)"
 	[iperf3_tap_g2h_mbit]="tap g->h (Mbit/s)" [iperf3_tap_h2g_mbit]="tap h->g (Mbit/s)"
-	[iperf3_stream_mbit]="stream VM->VM (Mbit/s)" [udp64_tap_kpps]="UDP 64B tap (kpps)"
+	[iperf3_stream_mbit]="stream VM->VM (Mbit/s)" [iperf3_stream_g2h_mbit]="stream g->h (Mbit/s)"
+	[iperf3_stream_h2g_mbit]="stream h->g (Mbit/s)" [cpu_s_per_gb_stream]="CPU s/GB stream g->h" [udp64_tap_kpps]="UDP 64B tap (kpps)"
 	[udp64_tap_mbit]="UDP 64B tap (Mbit/s)" [ping_user_med_ms]="ping user med (ms)"
 	[ping_user_p99_ms]="ping user p99 (ms)" [ping_tap_med_ms]="ping tap med (ms)" [ping_tap_p99_ms]="ping tap p99 (ms)"
 	[cpu_s_per_gb_user]="CPU s/GB user g->h" [cpu_s_per_gb_tap]="CPU s/GB tap g->h"
@@ -91,10 +96,11 @@ csv=$BENCH_DIR/results/bench-$stamp.csv
 # seconds for the lab host's memory compaction, an iperf3 run with a TCP stall), min and max.
 # Samples go in sorted (sort -g: numbers by value, FAIL apart), so the awk needs no sort.
 awk '{ print $2, $3, $4, NR }' "$lines" | sort -k1,1 -k2,2 -k3,3g | awk '
-	BEGIN { split("boot_s dhcp_s own_mib own_net_mib rss_mib iperf3_mbit iperf3_user_g2h_mbit " \
-		"iperf3_user_h2g_mbit iperf3_tap_g2h_mbit iperf3_tap_h2g_mbit iperf3_stream_mbit " \
+	BEGIN { split("boot_s dhcp_s boot_ivb_s dhcp_ivb_s own_mib own_net_mib rss_mib iperf3_mbit iperf3_user_g2h_mbit " \
+		"iperf3_user_h2g_mbit iperf3_tap_g2h_mbit iperf3_tap_h2g_mbit iperf3_stream_g2h_mbit " \
+		"iperf3_stream_h2g_mbit iperf3_stream_mbit " \
 		"udp64_tap_kpps udp64_tap_mbit ping_user_med_ms ping_user_p99_ms ping_tap_med_ms " \
-		"ping_tap_p99_ms cpu_s_per_gb_user cpu_s_per_gb_tap tso_on_g2h_mbit tso_off_g2h_mbit", pref, " ")
+		"ping_tap_p99_ms cpu_s_per_gb_user cpu_s_per_gb_tap cpu_s_per_gb_stream tso_on_g2h_mbit tso_off_g2h_mbit", pref, " ")
 		for (i = 1; i in pref; i++) rank[pref[i]] = i }
 	{ m = $1; v = $2; x = $3
 	  if (!(m in seen)) { seen[m] = 1; first[m] = $4 }

@@ -77,6 +77,9 @@ fi
 # host's CPU by the pktcost scenario.
 pktcost=${PKTCOST:-$REPO_DIR/build/bench/pktcost}
 [ ! -x "$pktcost" ] || copy_bin "$ov" "$pktcost" /usr/bin/pktcost
+# bench/streamtap (make lab builds it): the bench's stream row's peer, a unix socket to a tap.
+streamtap=$REPO_DIR/build/bench/streamtap
+[ ! -x "$streamtap" ] || copy_bin "$ov" "$streamtap" /usr/bin/streamtap
 # LAB_X_PERF=1: the host's perf (Debian's linux-perf, ~20 MB with its libraries) too, for the
 # profile scenario's per-function samples of each VMM's threads.
 if [ "${LAB_X_PERF:-0}" = 1 ]; then

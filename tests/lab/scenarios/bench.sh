@@ -15,12 +15,19 @@
 #          udp64_tap_kpps (iperf3 -u -l 64 -b 300K, guest->host), cpu_s_per_gb_tap; then the
 #          guest runs the client against the lab host's server, with TSO on and off
 #          (ethtool -K): tso_on_g2h_mbit, tso_off_g2h_mbit
-#   stream two VMs of the same VMM over -netdev stream (unix socket): iperf3_stream_mbit
+#   streamtap  -m 256M, e1000 on -netdev stream (unix socket) to bench/streamtap, which relays
+#          to tap0 on br1: iperf3_stream_{g2h,h2g}_mbit, cpu_s_per_gb_stream (the lab host's
+#          iperf3 client against the guest at 192.168.11.3, as the tap row)
+#   stream two VMs of the same VMM over -netdev stream (unix socket): iperf3_stream_mbit. Only
+#          when asked for (LAB_X_BENCH_TODO=1:stream): a pair of guests at once took the lab
+#          host down in most benches since session 14 (bench/README.md).
 #   boots  BOOTS boots per VMM per round (LAB_X_BENCH_BOOTS, default 5), interleaved A B A B
 #          ..., -m 512M -smp 2, e1000 + user, lab.action=net,pingtest,poweroff: boot_s (to
 #          L2-INIT-OK), dhcp_s (to the lease), own_mib/rss_mib (smaps at init) and
 #          ping_user_{med,p99}_ms (guest -> 10.0.2.2, 20 pings) samples (boot time in the lab
-#          swings with the lab host's memory state: one sample per session is too few).
+#          swings with the lab host's memory state: one sample per session is too few). After
+#          each pair, the same boot under -cpu IvyBridge (the seed's model; LAB_X_BENCH_BOOTS_IVB=0:
+#          not): boot_ivb_s, dhcp_ivb_s.
 # Each iperf3 throughput (TCP g2h, h2g) runs REPS times per session (LAB_X_BENCH_REPS, default
 # 3), alternating direction; bench/run.sh reports medians over all samples.
 # With NET=0 only the boot row (no NIC) is measured. VMM_A and VMM_B may be specs,
@@ -32,6 +39,7 @@ rounds=${1:-${LAB_X_BENCH_ROUNDS:-1}}
 a=${2:-qemu} b=${3:-skiff}
 net=${4:-${LAB_X_BENCH_NET:-auto}}
 boots=${LAB_X_BENCH_BOOTS:-5}
+boots_ivb=${LAB_X_BENCH_BOOTS_IVB:-1}
 reps=${LAB_X_BENCH_REPS:-3}
 usmp=${LAB_X_BENCH_USER_SMP:-1}
 boot_smp=2  # the boot rows' guests (measure_boot, measure_boot_only)
@@ -148,6 +156,19 @@ measure_boot() { # measure_boot VMM RUN: the user guest's boot, to the lease, it
 	ping_rows "$vmm" "$t" user
 }
 
+# measure_boot_ivb VMM RUN: the same boot under the seed's -cpu IvyBridge (the user's command
+# line); only its times (boot_ivb_s, dhcp_ivb_s). qemu64, the other boots' CPU, is an AMD family
+# 0Fh model, for which Linux scans PCI for an AGP aperture twice (~2-3 s of either VMM's boot,
+# bench/README.md session 17); an Intel model has no such scan.
+measure_boot_ivb() {
+	local vmm=$1 t=bench-bootivb-$1-$2 x
+	l2_run "$t" "$vmm" "${base[@]}" -m 512M -smp "$boot_smp" -cpu IvyBridge \
+		-append "$L2_APPEND lab.action=net,poweroff" -netdev user,id=n0 -device e1000,netdev=n0
+	bench boot_ivb_s "$vmm" "${L2_INIT_SECS:-FAIL}" s
+	x=$(l2_time "$t" L2-NET_OK)
+	bench dhcp_ivb_s "$vmm" "${x:-FAIL}" s
+}
+
 measure_user() { # measure_user VMM RUN
 	local vmm=$1 t=bench-user-$1-$2 pid rss guest own gsize x f0=$BENCH_FAILS
 	L2_SAMPLE_MEM=1 l2_bg "$t" "$vmm" "${base[@]}" -m 512M -smp "$usmp" \
@@ -233,6 +254,40 @@ measure_tap() { # measure_tap VMM RUN
 	done
 }
 
+# measure_streamtap VMM RUN: the guest's e1000 on -netdev stream (unix socket, the VMM the
+# client) to bench/streamtap, which relays the frames to tap0 on br1: the lab host's iperf3
+# client against the guest's server at 192.168.11.3 (iperf3_stream_{g2h,h2g}_mbit,
+# cpu_s_per_gb_stream). The same peer for either VMM; one guest (the stream pair below took
+# the lab host down in most benches since session 14; passt, the stream peer QEMU users run,
+# reset every TCP connection it forwarded in this lab, session 18).
+measure_streamtap() {
+	local vmm=$1 t=bench-stap-$1-$2 sock=/tmp/bench-stap-$1-$2.sock pid x st f0=$BENCH_FAILS
+	lab_bridge
+	rm -f "$sock"
+	streamtap "$sock" tap0 2>"/tmp/$t.streamtap.log" &
+	st=$!
+	wait_file "$sock" 10
+	l2_bg "$t" "$vmm" "${base[@]}" -m 256M -smp 1 \
+		-append "$L2_APPEND lab.action=static,iperf3-server lab.ip=192.168.11.3/24 lab.iperf3_sessions=0 lab.iperf3_wait=$((60 + 20 * reps))" \
+		-netdev "stream,id=n0,server=off,addr.type=unix,addr.path=$sock" -device e1000,netdev=n0,mac=52:55:00:d1:55:03
+	if l2_wait "$t" 'L2-IPERF3-UP|L2-STATIC FAIL' "$LAB_L2_TIMEOUT" && [ -n "$(logline "$t" L2-IPERF3-UP)" ] && pid=$(l2_vmm_pid "$t"); then
+		sleep 0.5
+		for ((k = 1; k <= reps; k++)); do
+			iperf_row "$vmm" "$pid" iperf3_stream_g2h_mbit cpu_s_per_gb_stream 192.168.11.3 -R
+			iperf_row "$vmm" "$pid" iperf3_stream_h2g_mbit "" 192.168.11.3
+		done
+	else
+		for x in iperf3_stream_g2h_mbit:Mbit/s cpu_s_per_gb_stream:s/GB iperf3_stream_h2g_mbit:Mbit/s; do
+			bench "${x%%:*}" "$vmm" FAIL "${x#*:}"
+		done
+	fi
+	if [ "$BENCH_FAILS" = "$f0" ]; then l2_stop "$t"; else l2_stop "$t" quit; fi
+	l2_join "$t"
+	kill "$st" 2>/dev/null
+	wait "$st" 2>/dev/null
+	sed "s/^/[$t] /" "/tmp/$t.streamtap.log"
+}
+
 measure_stream() { # measure_stream VMM RUN: VM A (iperf3 server) <-stream-> VM B (client)
 	local vmm=$1 ta=bench-sa-$1-$2 tb=bench-sb-$1-$2 sock=/tmp/bench-st-$1-$2.sock l
 	rm -f "$sock"
@@ -265,14 +320,14 @@ done
 todo=${LAB_X_BENCH_TODO:-}
 if [ -z "$todo" ]; then
 	for ((r = 1; r <= rounds; r++)); do
-		if [ "$net" = 1 ]; then todo+="$r:user $r:tap $r:stream $r:boots "; else todo+="$r:bootonly "; fi
+		if [ "$net" = 1 ]; then todo+="$r:user $r:tap $r:streamtap $r:boots "; else todo+="$r:bootonly "; fi
 	done
 fi
 echo "LAB-BENCH-TODO $todo"
 for item in $todo; do
 	r=${item%%:*} phase=${item#*:} i=0
 	case "$phase" in
-	user | tap | stream | bootonly)
+	user | tap | streamtap | stream | bootonly)
 		for spec in "$a" "$b" "$b" "$a"; do
 			i=$((i + 1))
 			if [ "$phase" = bootonly ]; then run_spec "$spec" measure_boot_only "$r$i"; else run_spec "$spec" "measure_$phase" "$r$i"; fi
@@ -282,6 +337,9 @@ for item in $todo; do
 		for ((k = 1; k <= boots; k++)); do
 			run_spec "$a" measure_boot "$r-${k}a"
 			run_spec "$b" measure_boot "$r-${k}b"
+			[ "$boots_ivb" = 0 ] && continue
+			run_spec "$a" measure_boot_ivb "$r-${k}a"
+			run_spec "$b" measure_boot_ivb "$r-${k}b"
 		done
 		;;
 	*) echo "[bench] unknown item $item" ;;

@@ -9,7 +9,8 @@
 # LAB_X_BOOTAB_APPEND adds to every boot's kernel command line (e.g. "initcall_debug") and
 # LAB_X_BOOTAB_DMESG=1 has each guest print its dmesg after the lease; a spec's LAB_SETTLE=N
 # drops the lab host's caches, compacts its memory and waits N
-# seconds before each boot. Each line also gives the lab host's free 2 MiB blocks before the
+# seconds before each boot; LAB_X_BOOTAB_GREP=PATTERN prints the VMM's log lines that match
+# (e.g. "debug: .*prefault" with a SKIFF_DEBUG report of a scratch switch). Each line also gives the lab host's free 2 MiB blocks before the
 # boot (free2m, /proc/buddyinfo: what huge pages the guest's memory can get without
 # compaction), the lab host's and the VMM threads' CPU seconds to init and the huge-page share
 # of guest RAM (lib.sh L2_CPU). A diagnosis aid, no verdict.
@@ -45,6 +46,7 @@ for ((r = 1; r <= rounds; r++)); do
 			-e "s/^skiff: debug: \[\([0-9.]*\) s\] init stage 'network' done.*/network=\1/p" \
 			-e 's/^skiff: debug: \[\([0-9.]*\) s\] kernel: vmlinux copied.*/vmlinux=\1/p' \
 			-e 's/^skiff: debug: \[\([0-9.]*\) s\] initrd: copied.*/initrd=\1/p' "$L2_LOG" | tr '\n' ' ')"
+		[ -n "${LAB_X_BOOTAB_GREP:-}" ] && grep -- "$LAB_X_BOOTAB_GREP" "$L2_LOG" | sed "s/^/LAB-BOOTAB $spec round=$r log: /"
 		all_init[$spec]+="${L2_INIT_SECS:-999} " all_up[$spec]+="${up:-999} " all_dhcp[$spec]+="${d:-999} "
 		spec_env_clear
 	done

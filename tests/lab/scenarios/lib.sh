@@ -384,6 +384,56 @@ lab_bridge() {
 	done
 }
 
+# passt_start SOCK LOG [PASST_ARG...]: passt (the Debian package) serving one guest on the unix
+# socket SOCK (MTU 1500: the e1000 takes no 65520), its output in LOG, its pid in PASST_PID.
+# Returns 1 with the reason in PASST_WHY when passt cannot run here (not installed, or it
+# failed to sandbox itself). passt copies the addresses of the interface with the default
+# route: a veth pair, vpa 192.168.12.1/24 (idempotent). passt sandboxes itself
+# unconditionally: pivot_root fails (EINVAL) while the lab host's root is the initramfs'
+# rootfs, and in a plain chroot it may not create its user namespace (EPERM). So it runs in a
+# mount namespace whose root is a bind mount of / moved over rootfs (what switch_root does,
+# without copying): there both work.
+passt_start() {
+	local sock=$1 log=$2
+	shift 2
+	PASST_PID="" PASST_WHY=""
+	if ! command -v passt >/dev/null; then
+		PASST_WHY="no passt in the lab (Debian package passt; tests/lab/deps.sh installs it)"
+		return 1
+	fi
+	if ! /bin/ip link show vpa >/dev/null 2>&1; then
+		/bin/ip link add vpa type veth peer name vpb
+		/bin/ip addr add 192.168.12.1/24 dev vpa
+		/bin/ip link set vpa up
+		/bin/ip link set vpb up
+		/bin/ip route add default via 192.168.12.254 dev vpa 2>/dev/null
+	fi
+	rm -f "$sock" "$log"
+	unshare -m sh -c 'mkdir -p /.passt-root && mount -o rbind / /.passt-root &&
+		cd /.passt-root && mount -o move . / && exec chroot . "$@"' sh \
+		passt -f -e -1 -s "$sock" -m 1500 -i vpa "$@" >"$log" 2>&1 &
+	PASST_PID=$!
+	sleep 2
+	if ! kill -0 "$PASST_PID" 2>/dev/null && grep -q 'Failed to sandbox\|user namespace' "$log"; then
+		PASST_WHY="passt cannot run in the lab host: $(grep -v syslog "$log" | tail -n 2 | tr '\n' ' ' | head -c 160)"
+		return 1
+	fi
+	wait_file "$sock" 15 && return 0
+	PASST_WHY="passt made no socket in 15 s: $(grep -v syslog "$log" | tail -n 2 | tr '\n' ' ' | head -c 160)"
+	return 1
+}
+
+# passt_stop: end passt_start's passt (it also ends itself when its guest goes: -1). PASST_RC:
+# its exit status, "" when it was still running (e.g. 159: killed by SIGSYS, its seccomp filter).
+passt_stop() {
+	PASST_RC=""
+	[ -n "${PASST_PID:-}" ] || return 0
+	kill -0 "$PASST_PID" 2>/dev/null || { wait "$PASST_PID" 2>/dev/null; PASST_RC=$?; }
+	kill "$PASST_PID" 2>/dev/null
+	wait "$PASST_PID" 2>/dev/null
+	PASST_PID=""
+}
+
 # for_rounds ROUNDS FN SPEC...: "FN ROUND K SPEC" for each round and spec, interleaved, with
 # the spec's variables set (spec_env: vmm is its VMM); K numbers the specs of a round (two specs
 # of one VMM must not share a log).

@@ -251,50 +251,24 @@ if has link; then
 fi
 
 if has passt; then
-	if ! command -v passt >/dev/null; then
-		for vmm in skiff qemu; do
-			result "passt-dhcp-$vmm" SKIP "no passt in the lab (Debian package passt; tests/lab/deps.sh installs it)"
-		done
-	else
-		# passt copies the addresses of the interface with the default route: a veth pair.
-		if ! /bin/ip link show vpa >/dev/null 2>&1; then
-			/bin/ip link add vpa type veth peer name vpb
-			/bin/ip addr add 192.168.12.1/24 dev vpa
-			/bin/ip link set vpa up
-			/bin/ip link set vpb up
-			/bin/ip route add default via 192.168.12.254 dev vpa 2>/dev/null
+	for vmm in skiff qemu; do
+		if ! passt_start /tmp/passt.sock /tmp/passt.log; then
+			passt_stop
+			result "passt-dhcp-$vmm" SKIP "$PASST_WHY"
+			continue
 		fi
-		# passt sandboxes itself unconditionally: pivot_root fails (EINVAL) while the lab host's
-		# root is the initramfs' rootfs, and in a plain chroot it may not create its user
-		# namespace (EPERM). So run it in a mount namespace whose root is a bind mount of /
-		# moved over rootfs (what switch_root does, without copying): there both work.
-		# Report SKIP when it still cannot sandbox itself.
-		for vmm in skiff qemu; do
-			rm -f /tmp/passt.sock /tmp/passt.log
-			unshare -m sh -c 'mkdir -p /.passt-root && mount -o rbind / /.passt-root &&
-				cd /.passt-root && mount -o move . / && exec chroot . "$@"' sh \
-				passt -f -e -1 -s /tmp/passt.sock -m 1500 -i vpa >/tmp/passt.log 2>&1 &
-			ppid=$!
-			sleep 2
-			if ! kill -0 $ppid 2>/dev/null && grep -q 'Failed to sandbox\|user namespace' /tmp/passt.log; then
-				result "passt-dhcp-$vmm" SKIP "passt cannot run in the lab host: $(grep -v syslog /tmp/passt.log | tail -n 2 | tr '\n' ' ' | head -c 160)"
-				continue
-			fi
-			wait_file /tmp/passt.sock 15
-			t=passt-$vmm
-			l2_run $t $vmm "${base[@]}" -append "$L2_APPEND lab.action=net" \
-				-netdev stream,id=n0,server=off,addr.type=unix,addr.path=/tmp/passt.sock -device e1000,netdev=n0
-			kill $ppid 2>/dev/null
-			wait $ppid 2>/dev/null
-			l=$(logline $t '^L2-DHCP eth0')
-			plog=$(grep -v syslog /tmp/passt.log | tail -n 3 | tr '\n' ' ' | head -c 200)
-			if [ -n "$l" ] && [[ $(logline $t '^L2-NET ') == "L2-NET OK"* ]]; then
-				result "passt-dhcp-$vmm" PASS "lease from passt over -netdev stream: ${l#L2-DHCP }"
-			elif grep -q 'Failed to sandbox' /tmp/passt.log; then
-				result "passt-dhcp-$vmm" SKIP "passt cannot run in the lab host (it failed to sandbox itself: $plog)"
-			else
-				result "passt-dhcp-$vmm" FAIL "$(logline $t '^L2-NET ' || why); passt: $plog"
-			fi
-		done
-	fi
+		t=passt-$vmm
+		l2_run $t $vmm "${base[@]}" -append "$L2_APPEND lab.action=net" \
+			-netdev stream,id=n0,server=off,addr.type=unix,addr.path=/tmp/passt.sock -device e1000,netdev=n0
+		passt_stop
+		l=$(logline $t '^L2-DHCP eth0')
+		plog=$(grep -v syslog /tmp/passt.log | tail -n 3 | tr '\n' ' ' | head -c 200)
+		if [ -n "$l" ] && [[ $(logline $t '^L2-NET ') == "L2-NET OK"* ]]; then
+			result "passt-dhcp-$vmm" PASS "lease from passt over -netdev stream: ${l#L2-DHCP }"
+		elif grep -q 'Failed to sandbox' /tmp/passt.log; then
+			result "passt-dhcp-$vmm" SKIP "passt cannot run in the lab host (it failed to sandbox itself: $plog)"
+		else
+			result "passt-dhcp-$vmm" FAIL "$(logline $t '^L2-NET ' || why); passt: $plog"
+		fi
+	done
 fi
