@@ -21,12 +21,12 @@
 #   stream two VMs of the same VMM over -netdev stream (unix socket): iperf3_stream_mbit. Only
 #          when asked for (LAB_X_BENCH_TODO=1:stream): a pair of guests at once took the lab
 #          host down in most benches since session 14 (bench/README.md).
-#   boots  BOOTS boots per VMM per round (LAB_X_BENCH_BOOTS, default 5), interleaved A B A B
-#          ..., -m 512M -smp 2, e1000 + user, lab.action=net,pingtest,poweroff: boot_s (to
+#   boots  BOOTS boots per VMM per round (LAB_X_BENCH_BOOTS, default 5), interleaved A B B A
+#          A B ..., -m 512M -smp 2, e1000 + user, lab.action=net,pingtest,poweroff: boot_s (to
 #          L2-INIT-OK), dhcp_s (to the lease), own_mib/rss_mib (smaps at init) and
 #          ping_user_{med,p99}_ms (guest -> 10.0.2.2, 20 pings) samples (boot time in the lab
-#          swings with the lab host's memory state: one sample per session is too few). After
-#          each pair, the same boot under -cpu IvyBridge (the seed's model; LAB_X_BENCH_BOOTS_IVB=0:
+#          swings with the lab host's memory state: one sample per session is too few). Then
+#          as many of the same boot under -cpu IvyBridge (the seed's model; LAB_X_BENCH_BOOTS_IVB=0:
 #          not): boot_ivb_s, dhcp_ivb_s.
 # Each iperf3 throughput (TCP g2h, h2g) runs REPS times per session (LAB_X_BENCH_REPS, default
 # 3), alternating direction; bench/run.sh reports medians over all samples.
@@ -108,6 +108,27 @@ iperf_row() {
 	PPS=${pps:-}
 }
 
+# iperf_rows VMM TAG KIND ADDR: once guest TAG's iperf3 server is up (L2-IPERF3-UP), reps runs
+# of the lab host's client against ADDR each way, alternating: iperf3_KIND_{g2h,h2g}_mbit and
+# cpu_s_per_gb_KIND (g2h). FAIL rows and 1 when the server never came up; IPERF_PID: the VMM's pid.
+iperf_rows() {
+	local vmm=$1 t=$2 kind=$3 addr=$4 k x
+	IPERF_PID=""
+	if l2_wait "$t" 'L2-IPERF3-UP|L2-NET FAIL|L2-STATIC FAIL' "$LAB_L2_TIMEOUT" &&
+		[ -n "$(logline "$t" L2-IPERF3-UP)" ] && IPERF_PID=$(l2_vmm_pid "$t"); then
+		sleep 0.5
+		for ((k = 1; k <= reps; k++)); do
+			iperf_row "$vmm" "$IPERF_PID" "iperf3_${kind}_g2h_mbit" "cpu_s_per_gb_$kind" "$addr" -R
+			iperf_row "$vmm" "$IPERF_PID" "iperf3_${kind}_h2g_mbit" "" "$addr"
+		done
+		return 0
+	fi
+	for x in "iperf3_${kind}_g2h_mbit:Mbit/s" "cpu_s_per_gb_$kind:s/GB" "iperf3_${kind}_h2g_mbit:Mbit/s"; do
+		bench "${x%%:*}" "$vmm" FAIL "${x#*:}"
+	done
+	return 1
+}
+
 # ping_rows VMM TAG KIND: median and p99 of the guest's L2-PINGTEST samples.
 ping_rows() {
 	local rtts med p99
@@ -170,26 +191,15 @@ measure_boot_ivb() {
 }
 
 measure_user() { # measure_user VMM RUN
-	local vmm=$1 t=bench-user-$1-$2 pid rss guest own gsize x f0=$BENCH_FAILS
+	local vmm=$1 t=bench-user-$1-$2 rss guest own gsize x f0=$BENCH_FAILS
 	L2_SAMPLE_MEM=1 l2_bg "$t" "$vmm" "${base[@]}" -m 512M -smp "$usmp" \
 		-append "$L2_APPEND lab.action=net,pingtest,iperf3-server lab.iperf3_sessions=0 lab.iperf3_wait=$((60 + 20 * reps)) lab.ping_target=10.0.2.2" \
 		-netdev "user,id=n0,hostfwd=tcp::5201-:5201,hostfwd=udp::5201-:5201" -device e1000,netdev=n0
-	if l2_wait "$t" 'L2-IPERF3-UP|L2-NET FAIL' "$LAB_L2_TIMEOUT" && [ -n "$(logline "$t" L2-IPERF3-UP)" ] && pid=$(l2_vmm_pid "$t"); then
-		sleep 0.5
-		for ((k = 1; k <= reps; k++)); do
-			iperf_row "$vmm" "$pid" iperf3_user_g2h_mbit cpu_s_per_gb_user 127.0.0.1 -R
-			iperf_row "$vmm" "$pid" iperf3_user_h2g_mbit "" 127.0.0.1
-		done
-		if x=$(smaps_own "$pid" 2>/dev/null); then
-			read -r rss guest own gsize <<<"$x"
-			bench own_net_mib "$vmm" "$(mib "$own")" MiB
-		else
-			bench own_net_mib "$vmm" FAIL MiB
-		fi
+	if iperf_rows "$vmm" "$t" user 127.0.0.1 && x=$(smaps_own "$IPERF_PID" 2>/dev/null); then
+		read -r rss guest own gsize <<<"$x"
+		bench own_net_mib "$vmm" "$(mib "$own")" MiB
 	else
-		for x in iperf3_user_g2h_mbit:Mbit/s cpu_s_per_gb_user:s/GB iperf3_user_h2g_mbit:Mbit/s own_net_mib:MiB; do
-			bench "${x%%:*}" "$vmm" FAIL "${x#*:}"
-		done
+		bench own_net_mib "$vmm" FAIL MiB
 	fi
 	if [ "$BENCH_FAILS" = "$f0" ]; then l2_stop "$t"; else l2_stop "$t" quit; fi
 	l2_join "$t"
@@ -261,7 +271,7 @@ measure_tap() { # measure_tap VMM RUN
 # the lab host down in most benches since session 14; passt, the stream peer QEMU users run,
 # reset every TCP connection it forwarded in this lab, session 18).
 measure_streamtap() {
-	local vmm=$1 t=bench-stap-$1-$2 sock=/tmp/bench-stap-$1-$2.sock pid x st f0=$BENCH_FAILS
+	local vmm=$1 t=bench-stap-$1-$2 sock=/tmp/bench-stap-$1-$2.sock st f0=$BENCH_FAILS
 	lab_bridge
 	rm -f "$sock"
 	streamtap "$sock" tap0 2>"/tmp/$t.streamtap.log" &
@@ -270,17 +280,7 @@ measure_streamtap() {
 	l2_bg "$t" "$vmm" "${base[@]}" -m 256M -smp 1 \
 		-append "$L2_APPEND lab.action=static,iperf3-server lab.ip=192.168.11.3/24 lab.iperf3_sessions=0 lab.iperf3_wait=$((60 + 20 * reps))" \
 		-netdev "stream,id=n0,server=off,addr.type=unix,addr.path=$sock" -device e1000,netdev=n0,mac=52:55:00:d1:55:03
-	if l2_wait "$t" 'L2-IPERF3-UP|L2-STATIC FAIL' "$LAB_L2_TIMEOUT" && [ -n "$(logline "$t" L2-IPERF3-UP)" ] && pid=$(l2_vmm_pid "$t"); then
-		sleep 0.5
-		for ((k = 1; k <= reps; k++)); do
-			iperf_row "$vmm" "$pid" iperf3_stream_g2h_mbit cpu_s_per_gb_stream 192.168.11.3 -R
-			iperf_row "$vmm" "$pid" iperf3_stream_h2g_mbit "" 192.168.11.3
-		done
-	else
-		for x in iperf3_stream_g2h_mbit:Mbit/s cpu_s_per_gb_stream:s/GB iperf3_stream_h2g_mbit:Mbit/s; do
-			bench "${x%%:*}" "$vmm" FAIL "${x#*:}"
-		done
-	fi
+	iperf_rows "$vmm" "$t" stream 192.168.11.3 || true
 	if [ "$BENCH_FAILS" = "$f0" ]; then l2_stop "$t"; else l2_stop "$t" quit; fi
 	l2_join "$t"
 	kill "$st" 2>/dev/null
@@ -334,12 +334,21 @@ for item in $todo; do
 		done
 		;;
 	boots)
-		for ((k = 1; k <= boots; k++)); do
-			run_spec "$a" measure_boot "$r-${k}a"
-			run_spec "$b" measure_boot "$r-${k}b"
-			[ "$boots_ivb" = 0 ] && continue
-			run_spec "$a" measure_boot_ivb "$r-${k}a"
-			run_spec "$b" measure_boot_ivb "$r-${k}b"
+		# A B, B A, A B, ...: each VMM boots after the other as often as after itself. A boot
+		# right after the other VMM's gets the memory that guest just freed, and is slower for
+		# it in this lab (bench/README.md sessions 17-18): A B A B ... gave B all such boots.
+		# Then the -cpu IvyBridge boots the same way.
+		for fn in measure_boot measure_boot_ivb; do
+			[ "$fn" = measure_boot ] || [ "$boots_ivb" != 0 ] || continue
+			for ((k = 1; k <= boots; k++)); do
+				if ((k % 2)); then
+					run_spec "$a" "$fn" "$r-${k}a"
+					run_spec "$b" "$fn" "$r-${k}b"
+				else
+					run_spec "$b" "$fn" "$r-${k}b"
+					run_spec "$a" "$fn" "$r-${k}a"
+				fi
+			done
 		done
 		;;
 	*) echo "[bench] unknown item $item" ;;
