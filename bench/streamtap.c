@@ -11,6 +11,7 @@
 #include <linux/if.h>
 #include <linux/if_tun.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,6 +100,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: streamtap SOCKET TAP\n");
 		return 2;
 	}
+	signal(SIGPIPE, SIG_IGN); /* the VMM gone: writev fails, the loop ends with its counts */
 	tap = tap_open(argv[2]);
 	if (tap < 0)
 		return 1;

@@ -112,7 +112,7 @@ iperf_row() {
 # of the lab host's client against ADDR each way, alternating: iperf3_KIND_{g2h,h2g}_mbit and
 # cpu_s_per_gb_KIND (g2h). FAIL rows and 1 when the server never came up; IPERF_PID: the VMM's pid.
 iperf_rows() {
-	local vmm=$1 t=$2 kind=$3 addr=$4 k x
+	local vmm=$1 t=$2 kind=$3 addr=$4 k
 	IPERF_PID=""
 	if l2_wait "$t" 'L2-IPERF3-UP|L2-NET FAIL|L2-STATIC FAIL' "$LAB_L2_TIMEOUT" &&
 		[ -n "$(logline "$t" L2-IPERF3-UP)" ] && IPERF_PID=$(l2_vmm_pid "$t"); then
@@ -123,10 +123,16 @@ iperf_rows() {
 		done
 		return 0
 	fi
-	for x in "iperf3_${kind}_g2h_mbit:Mbit/s" "cpu_s_per_gb_$kind:s/GB" "iperf3_${kind}_h2g_mbit:Mbit/s"; do
-		bench "${x%%:*}" "$vmm" FAIL "${x#*:}"
-	done
+	iperf_fail_rows "$vmm" "$kind"
 	return 1
+}
+
+# iperf_fail_rows VMM KIND: iperf_rows' rows as FAIL (no server, no peer).
+iperf_fail_rows() {
+	local x
+	for x in "iperf3_$2_g2h_mbit:Mbit/s" "cpu_s_per_gb_$2:s/GB" "iperf3_$2_h2g_mbit:Mbit/s"; do
+		bench "${x%%:*}" "$1" FAIL "${x#*:}"
+	done
 }
 
 # ping_rows VMM TAG KIND: median and p99 of the guest's L2-PINGTEST samples.
@@ -272,6 +278,11 @@ measure_tap() { # measure_tap VMM RUN
 # reset every TCP connection it forwarded in this lab, session 18).
 measure_streamtap() {
 	local vmm=$1 t=bench-stap-$1-$2 sock=/tmp/bench-stap-$1-$2.sock st f0=$BENCH_FAILS
+	if ! command -v streamtap >/dev/null; then
+		echo "[$t] no streamtap in the lab ('make lab' builds build/bench/streamtap)"
+		iperf_fail_rows "$vmm" stream
+		return
+	fi
 	lab_bridge
 	rm -f "$sock"
 	streamtap "$sock" tap0 2>"/tmp/$t.streamtap.log" &
