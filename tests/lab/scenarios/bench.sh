@@ -345,10 +345,10 @@ for item in $todo; do
 		done
 		;;
 	boots)
-		# A B, B A, A B, ...: each VMM boots after the other as often as after itself. A boot
-		# right after the other VMM's gets the memory that guest just freed, and is slower for
-		# it in this lab (bench/README.md sessions 17-18): A B A B ... gave B all such boots.
-		# Then the -cpu IvyBridge boots the same way.
+		# A B, B A, A B, ...: each VMM boots after the other as often as after itself, as the
+		# other phases' A B B A. A boot gets the memory the previous guest just freed, which
+		# changes its time in this lab (bench/README.md sessions 17-18); with A B A B ... B
+		# always came after A. Then the -cpu IvyBridge boots the same way.
 		for fn in measure_boot measure_boot_ivb; do
 			[ "$fn" = measure_boot ] || [ "$boots_ivb" != 0 ] || continue
 			for ((k = 1; k <= boots; k++)); do
