@@ -5,7 +5,7 @@
 #   BENCH_ROUNDS=N   rounds of A B B A (default 1; each round boots 4 x (user + tap + stream)
 #                    guests with networking plus 4 x BENCH_BOOTS boots, ~15 min in the lab)
 #   BENCH_BOOTS=N    boots per VMM and round for the boot rows (default 5)
-#   BENCH_BOOTS_IVB=0 without the -cpu IvyBridge boot after each pair (boot_ivb_s, dhcp_ivb_s)
+#   BENCH_BOOTS_IVB=0 without the BENCH_BOOTS -cpu IvyBridge boots after them (boot_ivb_s, dhcp_ivb_s)
 #   BENCH_USER_SMP=N vCPUs of the user-network guests (default 1; 2 adds their boots to the rows)
 #   BENCH_REPS=N     iperf3 runs per direction and guest (default 3)
 #   BENCH_LOG=FILE   only tabulate the console log of an earlier bench run

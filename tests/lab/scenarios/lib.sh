@@ -423,12 +423,9 @@ passt_start() {
 	return 1
 }
 
-# passt_stop: end passt_start's passt (it also ends itself when its guest goes: -1). PASST_RC:
-# its exit status, "" when it was still running (e.g. 159: killed by SIGSYS, its seccomp filter).
+# passt_stop: end passt_start's passt (it also ends itself when its guest goes: -1).
 passt_stop() {
-	PASST_RC=""
 	[ -n "${PASST_PID:-}" ] || return 0
-	kill -0 "$PASST_PID" 2>/dev/null || { wait "$PASST_PID" 2>/dev/null; PASST_RC=$?; }
 	kill "$PASST_PID" 2>/dev/null
 	wait "$PASST_PID" 2>/dev/null
 	PASST_PID=""
