@@ -5,7 +5,12 @@
 # workload one line with the L1 KVM's exit counters (debugfs, summed over all vCPUs: only this
 # guest runs) and the VMM's CPU split into user and system time:
 #   LAB-PROFILE <vmm> <workload> mbit=.. MB=.. exits=.. mmio=.. io=.. irq_inj=.. halt=..
-#               halt_wakeup=.. signal=.. user_s=.. sys_s=.. ctxsw=..
+#               halt_wakeup=.. signal=.. poll=.. poll_ok=.. poll_ok_s=.. poll_fail_s=..
+#               halt_wait_s=.. user_s=.. sys_s=.. ctxsw=..
+# (poll*: KVM's halt polling, the attempts, the ones a wake-up ended, the seconds spun in each
+# case; halt_wait_s: the seconds the vCPUs slept halted).
+# LAB_X_PROFILE_STREAM=1 adds a guest on -netdev stream to bench/streamtap (the bench's stream
+# row: the relay to tap0, the guest at 192.168.11.3): workloads stream-h2g and stream-g2h.
 # (the per-MB figures are derived by the reader). Then a guest on -netdev user pings 10.0.2.2:
 #   LAB-PROFILE <vmm> ping-user med=.. p99=.. (ms, 20 samples) A secondary measure for issue 6: exits and
 # VMM CPU per byte are repeatable where lab throughput is not.
@@ -16,8 +21,11 @@ export SKIFF_EXIT_STATS=1  # skiff prints the exits it handled, per address, whe
 mount -t debugfs none /sys/kernel/debug 2>/dev/null || true
 kd=/sys/kernel/debug/kvm
 stats="exits mmio_exits io_exits irq_injections halt_exits halt_wakeup signal_exits"
+# KVM's halt polling (a halted vCPU spins up to halt_poll_ns before it sleeps): attempts, the
+# ones a wake-up ended, and the time spun in each case, and the time slept (ns; summed over vCPUs)
+pstats="halt_attempted_poll halt_successful_poll halt_poll_success_ns halt_poll_fail_ns halt_wait_ns"
 
-kvm_snap() { local s; for s in $stats; do printf '%s ' "$(cat "$kd/$s" 2>/dev/null || echo 0)"; done; }
+kvm_snap() { local s; for s in $stats $pstats; do printf '%s ' "$(cat "$kd/$s" 2>/dev/null || echo 0)"; done; }
 # cpu_snap PID: "utime stime ctxsw" (ticks, ticks, voluntary+involuntary switches of all threads)
 cpu_snap() {
 	local stat f cs=0 t v
@@ -61,10 +69,14 @@ report() {
 	read -r -a k1 <<<"$6"
 	read -r -a c0 <<<"$7"
 	read -r -a c1 <<<"$8"
-	printf 'LAB-PROFILE %s %s mbit=%s MB=%s exits=%d mmio=%d io=%d irq_inj=%d halt=%d halt_wakeup=%d signal=%d user_s=%s sys_s=%s ctxsw=%d\n' \
+	printf 'LAB-PROFILE %s %s mbit=%s MB=%s exits=%d mmio=%d io=%d irq_inj=%d halt=%d halt_wakeup=%d signal=%d poll=%d poll_ok=%d poll_ok_s=%s poll_fail_s=%s halt_wait_s=%s user_s=%s sys_s=%s ctxsw=%d\n' \
 		"$1" "$2" "${3:-0}" "$(awk -v b="${4:-0}" 'BEGIN { printf "%.1f", b / 1048576 }')" \
 		$((k1[0] - k0[0])) $((k1[1] - k0[1])) $((k1[2] - k0[2])) $((k1[3] - k0[3])) \
 		$((k1[4] - k0[4])) $((k1[5] - k0[5])) $((k1[6] - k0[6])) \
+		$((k1[7] - k0[7])) $((k1[8] - k0[8])) \
+		"$(awk -v a="${k0[9]}" -v b="${k1[9]}" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')" \
+		"$(awk -v a="${k0[10]}" -v b="${k1[10]}" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')" \
+		"$(awk -v a="${k0[11]}" -v b="${k1[11]}" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')" \
 		"$(awk -v a="${c0[0]}" -v b="${c1[0]}" -v hz="$hz" 'BEGIN { printf "%.2f", (b - a) / hz }')" \
 		"$(awk -v a="${c0[1]}" -v b="${c1[1]}" -v hz="$hz" 'BEGIN { printf "%.2f", (b - a) / hz }')" \
 		$((c1[2] - c0[2]))
@@ -143,6 +155,30 @@ iperf_profile() {
 		END { printf "guest_rss_kb=%d thp_kb=%d\n", grss, thp }' "/proc/$pid/smaps" 2>/dev/null)"
 }
 
+# profile_stream SPEC VMM: the stream workloads (LAB_X_PROFILE_STREAM=1)
+profile_stream() {
+	local t=profile-stream-$2 sock=/tmp/profile-stream.sock st pid
+	command -v streamtap >/dev/null || { echo "LAB-PROFILE $1 stream FAIL (no streamtap: make lab)"; return; }
+	rm -f "$sock"
+	streamtap "$sock" tap0 2>"/tmp/$t.streamtap.log" &
+	st=$!
+	wait_file "$sock" 10
+	l2_bg "$t" "$2" -enable-kvm -kernel "$LAB_KERNEL" -initrd "$LAB_INITRD" -nographic -m 256M -smp 1 \
+		-append "$L2_APPEND lab.action=static,iperf3-server lab.ip=192.168.11.3/24 lab.iperf3_sessions=0 lab.iperf3_wait=90" \
+		-netdev "stream,id=n0,server=off,addr.type=unix,addr.path=$sock" -device e1000,netdev=n0,mac=52:55:00:d1:55:03
+	if l2_wait "$t" 'L2-IPERF3-UP|L2-STATIC FAIL' "$LAB_L2_TIMEOUT" && [ -n "$(logline "$t" L2-IPERF3-UP)" ] && pid=$(l2_vmm_pid "$t"); then
+		sleep 1
+		IPERF_TARGET=192.168.11.3 iperf_profile "$1" "$pid" stream-h2g
+		IPERF_TARGET=192.168.11.3 iperf_profile "$1" "$pid" stream-g2h -R
+	else
+		echo "LAB-PROFILE $1 stream FAIL (no iperf3 server in the guest)"
+	fi
+	l2_stop "$t"
+	l2_join "$t"
+	kill "$st" 2>/dev/null
+	wait "$st" 2>/dev/null
+}
+
 lab_bridge
 [ -d "$kd" ] || echo "[profile] no $kd: exit counters will read 0"
 for spec in "$@"; do
@@ -168,6 +204,7 @@ for spec in "$@"; do
 	fi
 	l2_stop "$t"
 	l2_join "$t"
+	[ "${LAB_X_PROFILE_STREAM:-0}" != 1 ] || profile_stream "$spec" "$vmm"
 	t=profile-user-$vmm
 	l2_bg "$t" "$vmm" -enable-kvm -kernel "$LAB_KERNEL" -initrd "$LAB_INITRD" -nographic -m 256M -smp 1 \
 		-append "$L2_APPEND lab.action=net,pingtest,iperf3-server lab.ping_target=10.0.2.2 lab.iperf3_sessions=0 lab.iperf3_wait=90" \
