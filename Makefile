@@ -87,8 +87,13 @@ $(BUILD)/bench/streamtap: bench/streamtap.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $<
 
+# Before each of the bench's boots: the lab host's freed pages faulted in and given back (a lab tool).
+$(BUILD)/bench/memscrub: bench/memscrub.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $<
+
 # The nested lab (tests/lab/README.md): real KVM inside QEMU's software CPU.
-lab: all $(BUILD)/bench/streamtap
+lab: all $(BUILD)/bench/streamtap $(BUILD)/bench/memscrub
 	@$(MAKE) -C tests/lab images
 
 lab-check: lab

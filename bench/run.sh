@@ -6,6 +6,9 @@
 #                    guests with networking plus 4 x BENCH_BOOTS boots, ~15 min in the lab)
 #   BENCH_BOOTS=N    boots per VMM and round for the boot rows (default 5)
 #   BENCH_BOOTS_IVB=0 without the BENCH_BOOTS -cpu IvyBridge boots after them (boot_ivb_s, dhcp_ivb_s)
+#   BENCH_SCRUB=MIB  the lab host's free memory scrubbed before each boot, outside its time
+#                    (default 256; 0: not): in this lab the pages the last guest ran code from
+#                    clear slowly when the next VMM's guest RAM gets them (README session 19)
 #   BENCH_USER_SMP=N vCPUs of the user-network guests (default 1; 2 adds their boots to the rows)
 #   BENCH_REPS=N     iperf3 runs per direction and guest (default 3)
 #   BENCH_LOG=FILE   only tabulate the console log of an earlier bench run
@@ -47,7 +50,7 @@ else
 		n_items=$((rounds * 4))
 		[ -z "$todo" ] || n_items=$(wc -w <<<"$todo")
 		LAB_X_BENCH_ROUNDS=$rounds LAB_X_BENCH_NET=${BENCH_NET:-auto} LAB_X_BENCH_BOOTS=${BENCH_BOOTS:-5} \
-			LAB_X_BENCH_BOOTS_IVB=${BENCH_BOOTS_IVB:-1} \
+			LAB_X_BENCH_BOOTS_IVB=${BENCH_BOOTS_IVB:-1} LAB_X_BENCH_SCRUB=${BENCH_SCRUB:-256} \
 			LAB_X_BENCH_USER_SMP=${BENCH_USER_SMP:-1} LAB_X_BENCH_REPS=${BENCH_REPS:-3} LAB_X_BENCH_TODO="$todo" "$LAB_DIR/run-lab.sh" \
 			--timeout "${LAB_TIMEOUT:-$((600 + n_items * 420))}" --log "$log" --results "$LAB_OUT/bench-results.txt" bench || rc=$?
 		complete_items "$log" >>"$lines"
@@ -154,8 +157,14 @@ cp "$csv" "$BENCH_DIR/results/latest.csv"
 echo
 how="$rounds round(s) of A B B A"
 [ -z "${BENCH_LOG:-}" ] || how="re-tabulated from $BENCH_LOG"
+scrub=$(tr -d '\r' <"$log" | sed -n 's/^\[bench\] rounds=.* scrub=\([0-9]*\).*/\1/p' | head -n1)
 echo "skiff vs QEMU 7.2 (-enable-kvm), nested lab, $how after one warm-up boot of each VMM"
-echo "(skiff boots its cached vmlinux from the 2nd boot on); ratios are skiff/QEMU"
+echo "(skiff boots its cached vmlinux from the 2nd boot on); ratios are skiff/QEMU;"
+if [ "${scrub:-0}" != 0 ]; then
+	echo "each boot after a scrub of $scrub MiB of the lab host's free memory (BENCH_SCRUB, session 19)"
+else
+	echo "boots without a scrub of the lab host's free memory (BENCH_SCRUB=0, or a log before session 19)"
+fi
 echo "medians over all samples (n), each with its range min-max"
 printf '%-26s %24s %24s %7s %6s  %s\n' metric QEMU skiff ratio goal verdict
 tail -n +2 "$csv" | while IFS=, read -r m q qlo qhi qn qf s slo shi sn sf r g ok; do

@@ -80,6 +80,9 @@ pktcost=${PKTCOST:-$REPO_DIR/build/bench/pktcost}
 # bench/streamtap (make lab builds it): the bench's stream row's peer, a unix socket to a tap.
 streamtap=$REPO_DIR/build/bench/streamtap
 [ ! -x "$streamtap" ] || copy_bin "$ov" "$streamtap" /usr/bin/streamtap
+# bench/memscrub (make lab builds it): the boots' scrub of the lab host's freed memory (lib.sh lab_scrub).
+memscrub=$REPO_DIR/build/bench/memscrub
+[ ! -x "$memscrub" ] || copy_bin "$ov" "$memscrub" /usr/bin/memscrub
 # LAB_X_PERF=1: the host's perf (Debian's linux-perf, ~20 MB with its libraries) too, for the
 # profile scenario's per-function samples of each VMM's threads.
 if [ "${LAB_X_PERF:-0}" = 1 ]; then

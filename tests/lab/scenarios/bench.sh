@@ -27,7 +27,10 @@
 #          ping_user_{med,p99}_ms (guest -> 10.0.2.2, 20 pings) samples (boot time in the lab
 #          swings with the lab host's memory state: one sample per session is too few). Then
 #          as many of the same boot under -cpu IvyBridge (the seed's model; LAB_X_BENCH_BOOTS_IVB=0:
-#          not): boot_ivb_s, dhcp_ivb_s.
+#          not): boot_ivb_s, dhcp_ivb_s. Before each boot, outside its time, SCRUB MiB of the
+#          lab host's free memory are faulted in and given back (LAB_X_BENCH_SCRUB, bench/run.sh
+#          default 256; 0: not; lib.sh lab_scrub): the pages the last guest ran its code from
+#          clear slowly in this lab, and the next VMM's guest RAM would get them (session 19).
 # Each iperf3 throughput (TCP g2h, h2g) runs REPS times per session (LAB_X_BENCH_REPS, default
 # 3), alternating direction; bench/run.sh reports medians over all samples.
 # With NET=0 only the boot row (no NIC) is measured. VMM_A and VMM_B may be specs,
@@ -42,6 +45,7 @@ boots=${LAB_X_BENCH_BOOTS:-5}
 boots_ivb=${LAB_X_BENCH_BOOTS_IVB:-1}
 reps=${LAB_X_BENCH_REPS:-3}
 usmp=${LAB_X_BENCH_USER_SMP:-1}
+scrub=${LAB_X_BENCH_SCRUB:-0}
 boot_smp=2  # the boot rows' guests (measure_boot, measure_boot_only)
 # A tap guest runs 2 x reps + 1 iperf3 sessions, then its own TSO client runs: room for all of
 # them with the slower VMM too (else its TSO rows fail for want of time, not of TSO).
@@ -50,7 +54,7 @@ if [ "$net" = auto ]; then
 	net=0
 	if have_vmm "${b%%@*}" && timeout 10 "${VMM_PREFIX[@]}" -device help 2>&1 | grep -q '"e1000"'; then net=1; fi
 fi
-echo "[bench] rounds=$rounds A=$a B=$b net=$net boots=$boots reps=$reps user_smp=$usmp"
+echo "[bench] rounds=$rounds A=$a B=$b net=$net boots=$boots reps=$reps user_smp=$usmp scrub=$scrub"
 base=(-enable-kvm -kernel "$LAB_KERNEL" -initrd "$LAB_INITRD" -nographic)
 
 # bench METRIC VMM VALUE UNIT: one result line; BENCH_FAILS counts the FAILs (a run with one
@@ -154,6 +158,7 @@ ping_rows() {
 
 measure_boot_only() { # measure_boot_only VMM RUN: no NIC (skiff without e1000)
 	local vmm=$1 t=bench-$1-$2 rss guest own gsize
+	lab_scrub "$scrub"
 	L2_SAMPLE_MEM=1 l2_run "$t" "$vmm" "${base[@]}" -m 512M -smp "$boot_smp" -append "$L2_APPEND lab.action=sleep:2,poweroff"
 	if [ -z "$L2_INIT_SECS" ]; then
 		bench boot_s "$vmm" FAIL s
@@ -169,6 +174,7 @@ measure_boot_only() { # measure_boot_only VMM RUN: no NIC (skiff without e1000)
 
 measure_boot() { # measure_boot VMM RUN: the user guest's boot, to the lease, its pings, power off
 	local vmm=$1 t=bench-boot-$1-$2 rss guest own gsize x
+	lab_scrub "$scrub"
 	L2_SAMPLE_MEM=1 l2_run "$t" "$vmm" "${base[@]}" -m 512M -smp "$boot_smp" \
 		-append "$L2_APPEND lab.action=net,pingtest,poweroff lab.ping_target=10.0.2.2" \
 		-netdev "user,id=n0,hostfwd=tcp::5201-:5201,hostfwd=udp::5201-:5201" -device e1000,netdev=n0
@@ -189,6 +195,7 @@ measure_boot() { # measure_boot VMM RUN: the user guest's boot, to the lease, it
 # bench/README.md session 17); an Intel model has no such scan.
 measure_boot_ivb() {
 	local vmm=$1 t=bench-bootivb-$1-$2 x
+	lab_scrub "$scrub"
 	l2_run "$t" "$vmm" "${base[@]}" -m 512M -smp "$boot_smp" -cpu IvyBridge \
 		-append "$L2_APPEND lab.action=net,poweroff" -netdev user,id=n0 -device e1000,netdev=n0
 	bench boot_ivb_s "$vmm" "${L2_INIT_SECS:-FAIL}" s

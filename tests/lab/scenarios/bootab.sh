@@ -9,7 +9,8 @@
 # LAB_X_BOOTAB_APPEND adds to every boot's kernel command line (e.g. "initcall_debug") and
 # LAB_X_BOOTAB_DMESG=1 has each guest print its dmesg after the lease; a spec's LAB_SETTLE=N
 # drops the lab host's caches, compacts its memory and waits N
-# seconds before each boot; LAB_X_BOOTAB_GREP=PATTERN prints the VMM's log lines that match
+# seconds before each boot, its LAB_SCRUB=MIB scrubs that much of the lab host's free memory
+# (lib.sh lab_scrub); LAB_X_BOOTAB_GREP=PATTERN prints the VMM's log lines that match
 # (e.g. "debug: .*prefault" with a SKIFF_DEBUG report of a scratch switch). Each line also gives the lab host's free 2 MiB blocks before the
 # boot (free2m, /proc/buddyinfo: what huge pages the guest's memory can get without
 # compaction), the lab host's and the VMM threads' CPU seconds to init and the huge-page share
@@ -32,6 +33,7 @@ for ((r = 1; r <= rounds; r++)); do
 			echo 1 >/proc/sys/vm/compact_memory
 			sleep "$LAB_SETTLE"
 		fi
+		lab_scrub
 		f2m=$(free2m)
 		SKIFF_DEBUG=1 L2_SAMPLE_MEM=1 l2_run "bootab-$r-$vmm" "$vmm" -enable-kvm -kernel "$LAB_KERNEL" -initrd "$LAB_INITRD" \
 			-nographic -m 512M -smp 2 -append "$L2_APPEND ${LAB_X_BOOTAB_APPEND:+$LAB_X_BOOTAB_APPEND }lab.action=$action" \

@@ -479,3 +479,21 @@ wait_file() {
 	done
 	return 1
 }
+
+# lab_scrub [MIB]: before a boot, outside its timing, fault in and give back MIB (default
+# $LAB_SCRUB; unset or 0: nothing) of the lab host's free memory with bench/memscrub. In this
+# lab a page that held the previous guest's code clears slowly the first time it is reused
+# (QEMU's software CPU drops its translations), and the next VMM's guest RAM gets exactly those
+# pages: the scrub takes that cost outside the boot, the same for every VMM (bench/README.md
+# session 19). Prints "[lab] memscrub: N MiB in S s"; LAB_SCRUB_PASSES=N (or, from the
+# run-lab.sh command line, LAB_X_SCRUB_PASSES) scrubs N times over: what the same pages cost
+# once cleared.
+lab_scrub() {
+	local mib=${1:-${LAB_SCRUB:-}}
+	[ -n "$mib" ] && [ "$mib" != 0 ] || return 0
+	if ! command -v memscrub >/dev/null; then
+		echo "[lab] no memscrub here ('make lab' builds build/bench/memscrub): boot not scrubbed"
+		return 0
+	fi
+	memscrub "$mib" "${LAB_SCRUB_PASSES:-${LAB_X_SCRUB_PASSES:-1}}" 2>&1 | sed 's/^/[lab] /'
+}
