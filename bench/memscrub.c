@@ -1,9 +1,9 @@
 /* bench/memscrub MIB [PASSES]: fault in MIB of anonymous memory the way both VMMs map guest RAM
  * (2 MiB aligned, MADV_HUGEPAGE, one write per 4 KiB), then give it back. A lab tool for the
  * bench's boots (tests/lab/scenarios/lib.sh lab_scrub): in the nested lab the lab host clears
- * a page that held the previous guest's code at a fraction of the usual speed (QEMU's software
- * CPU drops that page's translations first; bench/README.md sessions 17 and 19), and the next
- * VMM's guest RAM gets exactly those pages, freed a moment before. Run before a boot, outside
+ * the memory the previous guest freed 4-5x slower the first time it is reused (likely QEMU's
+ * software CPU dropping what it translated of code there; bench/README.md sessions 17 and 19),
+ * and the next VMM's guest RAM gets exactly those pages, freed a moment before. Run before a boot, outside
  * its timing, this takes them first and hands them back cleared, for either VMM alike. Prints
  * "memscrub: N MiB in S s" on stderr per pass; PASSES (default 1) > 1 repeats the whole map,
  * touch, unmap (a later pass gets the pages the one before cleared: what they cost then). Not

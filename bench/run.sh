@@ -7,8 +7,9 @@
 #   BENCH_BOOTS=N    boots per VMM and round for the boot rows (default 5)
 #   BENCH_BOOTS_IVB=0 without the BENCH_BOOTS -cpu IvyBridge boots after them (boot_ivb_s, dhcp_ivb_s)
 #   BENCH_SCRUB=MIB  the lab host's free memory scrubbed before each boot, outside its time
-#                    (default 256; 0: not): in this lab the pages the last guest ran code from
-#                    clear slowly when the next VMM's guest RAM gets them (README session 19)
+#                    (default 256; 0: not): in this lab the pages the last guest freed clear
+#                    4-5x slower the first time, when the next VMM's guest RAM gets them
+#                    (README session 19)
 #   BENCH_USER_SMP=N vCPUs of the user-network guests (default 1; 2 adds their boots to the rows)
 #   BENCH_REPS=N     iperf3 runs per direction and guest (default 3)
 #   BENCH_LOG=FILE   only tabulate the console log of an earlier bench run

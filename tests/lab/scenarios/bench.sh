@@ -29,8 +29,9 @@
 #          as many of the same boot under -cpu IvyBridge (the seed's model; LAB_X_BENCH_BOOTS_IVB=0:
 #          not): boot_ivb_s, dhcp_ivb_s. Before each boot, outside its time, SCRUB MiB of the
 #          lab host's free memory are faulted in and given back (LAB_X_BENCH_SCRUB, bench/run.sh
-#          default 256; 0: not; lib.sh lab_scrub): the pages the last guest ran its code from
-#          clear slowly in this lab, and the next VMM's guest RAM would get them (session 19).
+#          default 256; 0: not; lib.sh lab_scrub): the pages the last guest freed clear 4-5x
+#          slower the first time in this lab, and the next VMM's guest RAM would get them
+#          (session 19). Without bench/memscrub in the lab, no scrub (and the table says so).
 # Each iperf3 throughput (TCP g2h, h2g) runs REPS times per session (LAB_X_BENCH_REPS, default
 # 3), alternating direction; bench/run.sh reports medians over all samples.
 # With NET=0 only the boot row (no NIC) is measured. VMM_A and VMM_B may be specs,
@@ -46,6 +47,7 @@ boots_ivb=${LAB_X_BENCH_BOOTS_IVB:-1}
 reps=${LAB_X_BENCH_REPS:-3}
 usmp=${LAB_X_BENCH_USER_SMP:-1}
 scrub=${LAB_X_BENCH_SCRUB:-0}
+command -v memscrub >/dev/null || scrub=0  # lab_scrub would only say so before each boot
 boot_smp=2  # the boot rows' guests (measure_boot, measure_boot_only)
 # A tap guest runs 2 x reps + 1 iperf3 sessions, then its own TSO client runs: room for all of
 # them with the slower VMM too (else its TSO rows fail for want of time, not of TSO).

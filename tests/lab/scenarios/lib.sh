@@ -482,10 +482,10 @@ wait_file() {
 
 # lab_scrub [MIB]: before a boot, outside its timing, fault in and give back MIB (default
 # $LAB_SCRUB; unset or 0: nothing) of the lab host's free memory with bench/memscrub. In this
-# lab a page that held the previous guest's code clears slowly the first time it is reused
-# (QEMU's software CPU drops its translations), and the next VMM's guest RAM gets exactly those
-# pages: the scrub takes that cost outside the boot, the same for every VMM (bench/README.md
-# session 19). Prints "[lab] memscrub: N MiB in S s"; LAB_SCRUB_PASSES=N (or, from the
+# lab the memory the previous guest freed clears 4-5x slower the first time it is reused (likely
+# the outer QEMU's software CPU dropping what it translated of code there), and the next VMM's
+# guest RAM gets exactly those pages: the scrub takes that cost outside the boot, the same for
+# every VMM (bench/README.md session 19). Prints "[lab] memscrub: N MiB in S s"; LAB_SCRUB_PASSES=N (or, from the
 # run-lab.sh command line, LAB_X_SCRUB_PASSES) scrubs N times over: what the same pages cost
 # once cleared.
 lab_scrub() {
