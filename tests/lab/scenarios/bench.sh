@@ -78,13 +78,16 @@ run_spec() {
 }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
-# host_iperf SERVER SECS ARGS...: run the lab host's iperf3 client; prints "mbit bytes pps".
+# host_iperf SERVER SECS ARGS...: run the lab host's iperf3 client; prints "mbit bytes pps",
+# nothing for a transfer that broke off (no receiver line, nothing received, or one that ran
+# more than twice its time: a stall the timeout ended, not a rate; the caller's FAIL then has
+# skiff dump its guest's state).
 host_iperf() {
 	local srv=$1 secs=$2 out
 	shift 2
 	out=$(timeout $((secs + 20)) iperf3 -c "$srv" -t "$secs" -f m "$@" 2>&1)
 	echo "$out" | sed 's/^/[iperf3] /' >&2
-	echo "$out" | awk '/receiver/ {
+	echo "$out" | awk -v secs="$secs" '/receiver/ {
 		for (i = 1; i < NF; i++) {
 			if ($(i + 1) == "Mbits/sec") v = $i
 			if ($(i + 1) == "MBytes") b = $i * 1048576
@@ -93,7 +96,7 @@ host_iperf() {
 			if ($i ~ /^[0-9]+\/[0-9]+$/) { split($i, lt, "/"); pk = lt[2] - lt[1] }
 			if ($i ~ /^[0-9.]+-[0-9.]+$/) { split($i, tt, "-"); d = tt[2] - tt[1] }
 		}
-	} END { if (v != "") printf "%s %d %s\n", v, b, (pk != "" && d > 0) ? sprintf("%.0f", pk / d) : "0" }'
+	} END { if (v != "" && b > 0 && d <= 2 * secs) printf "%s %d %s\n", v, b, (pk != "" && d > 0) ? sprintf("%.0f", pk / d) : "0" }'
 }
 
 # iperf_row VMM PID METRIC CPUMETRIC SERVER ARGS...: one host iperf3 run, with the VMM's CPU time.
