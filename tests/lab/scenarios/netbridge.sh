@@ -134,8 +134,13 @@ vmpair() {
 	echo "[$name] carrier: A $(logline "$ta" L2-STATIC-UP | grep -o 'carrier=.*'), B $(logline "$tb" L2-STATIC-UP | grep -o 'carrier=.*')"
 	l2_wait "$ta" '^L2-PING ' 110
 	if [ "$iperf" = 1 ]; then l2_wait "$tb" '^L2-IPERF3 |^L2-PING .* FAIL' 110; else l2_wait "$tb" '^L2-PING ' 110; fi
-	l2_stop "$ta"
-	l2_stop "$tb"
+	# A transfer that never finished: stop both with the VMM's dump signal (skiff reports its
+	# guest's vCPUs, rings and backend queues), to tell the lab's livelocked vCPU (a CR3
+	# outside guest RAM) from a stuck backend (bench/README.md session 19).
+	local how=""
+	if [ "$iperf" = 1 ] && [ -z "$(logline "$tb" '^L2-IPERF3 ')" ]; then how=quit; fi
+	l2_stop "$ta" ${how:+"$how"}
+	l2_stop "$tb" ${how:+"$how"}
 	l2_join "$ta"
 	l2_join "$tb"
 	ra=$(pinged "$ta" 10.9.0.2)
