@@ -289,25 +289,20 @@ measure_tap() { # measure_tap VMM RUN
 # the lab host down in most benches since session 14; passt, the stream peer QEMU users run,
 # reset every TCP connection it forwarded in this lab, session 18).
 measure_streamtap() {
-	local vmm=$1 t=bench-stap-$1-$2 sock=/tmp/bench-stap-$1-$2.sock st f0=$BENCH_FAILS
-	if ! command -v streamtap >/dev/null; then
+	local vmm=$1 t=bench-stap-$1-$2 sock=/tmp/bench-stap-$1-$2.sock f0=$BENCH_FAILS
+	lab_bridge
+	if ! streamtap_start "$sock" "/tmp/$t.streamtap.log"; then
 		echo "[$t] no streamtap in the lab ('make lab' builds build/bench/streamtap)"
 		iperf_fail_rows "$vmm" stream
 		return
 	fi
-	lab_bridge
-	rm -f "$sock"
-	streamtap "$sock" tap0 2>"/tmp/$t.streamtap.log" &
-	st=$!
-	wait_file "$sock" 10
 	l2_bg "$t" "$vmm" "${base[@]}" -m 256M -smp 1 \
 		-append "$L2_APPEND lab.action=static,iperf3-server lab.ip=192.168.11.3/24 lab.iperf3_sessions=0 lab.iperf3_wait=$((60 + 20 * reps))" \
 		-netdev "stream,id=n0,server=off,addr.type=unix,addr.path=$sock" -device e1000,netdev=n0,mac=52:55:00:d1:55:03
 	iperf_rows "$vmm" "$t" stream 192.168.11.3 || true
 	if [ "$BENCH_FAILS" = "$f0" ]; then l2_stop "$t"; else l2_stop "$t" quit; fi
 	l2_join "$t"
-	kill "$st" 2>/dev/null
-	wait "$st" 2>/dev/null
+	streamtap_stop
 	sed "s/^/[$t] /" "/tmp/$t.streamtap.log"
 }
 

@@ -480,6 +480,25 @@ wait_file() {
 	return 1
 }
 
+# streamtap_start SOCK LOG: bench/streamtap relaying a stream peer on unix socket SOCK to tap0
+# (br1), its stderr to LOG; waits for the socket. STREAMTAP_PID. 1 when the lab has no streamtap.
+streamtap_start() {
+	STREAMTAP_PID=""
+	command -v streamtap >/dev/null || return 1
+	rm -f "$1"
+	streamtap "$1" tap0 2>"$2" &
+	STREAMTAP_PID=$!
+	wait_file "$1" 10 || true   # a late socket: the VMM's connect retries or fails visibly
+}
+
+# streamtap_stop: end streamtap_start's relay (it also ends when its VMM goes).
+streamtap_stop() {
+	[ -n "${STREAMTAP_PID:-}" ] || return 0
+	kill "$STREAMTAP_PID" 2>/dev/null
+	wait "$STREAMTAP_PID" 2>/dev/null
+	STREAMTAP_PID=""
+}
+
 # lab_scrub [MIB]: before a boot, outside its timing, fault in and give back MIB (default
 # $LAB_SCRUB; unset or 0: nothing) of the lab host's free memory with bench/memscrub. In this
 # lab the memory the previous guest freed clears 4-5x slower the first time it is reused (likely

@@ -62,6 +62,9 @@ thr_report() {
 		END { if (n) printf "\n" }'
 }
 
+# ns_s A B: seconds from nanosecond counter A to B
+ns_s() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b - a) / 1e9 }'; }
+
 # report VMM WORKLOAD MBIT BYTES "KVM0" "KVM1" "CPU0" "CPU1"
 report() {
 	local -a k0 k1 c0 c1
@@ -74,9 +77,7 @@ report() {
 		$((k1[0] - k0[0])) $((k1[1] - k0[1])) $((k1[2] - k0[2])) $((k1[3] - k0[3])) \
 		$((k1[4] - k0[4])) $((k1[5] - k0[5])) $((k1[6] - k0[6])) \
 		$((k1[7] - k0[7])) $((k1[8] - k0[8])) \
-		"$(awk -v a="${k0[9]}" -v b="${k1[9]}" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')" \
-		"$(awk -v a="${k0[10]}" -v b="${k1[10]}" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')" \
-		"$(awk -v a="${k0[11]}" -v b="${k1[11]}" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')" \
+		"$(ns_s "${k0[9]}" "${k1[9]}")" "$(ns_s "${k0[10]}" "${k1[10]}")" "$(ns_s "${k0[11]}" "${k1[11]}")" \
 		"$(awk -v a="${c0[0]}" -v b="${c1[0]}" -v hz="$hz" 'BEGIN { printf "%.2f", (b - a) / hz }')" \
 		"$(awk -v a="${c0[1]}" -v b="${c1[1]}" -v hz="$hz" 'BEGIN { printf "%.2f", (b - a) / hz }')" \
 		$((c1[2] - c0[2]))
@@ -157,12 +158,9 @@ iperf_profile() {
 
 # profile_stream SPEC VMM: the stream workloads (LAB_X_PROFILE_STREAM=1)
 profile_stream() {
-	local t=profile-stream-$2 sock=/tmp/profile-stream.sock st pid
-	command -v streamtap >/dev/null || { echo "LAB-PROFILE $1 stream FAIL (no streamtap: make lab)"; return; }
-	rm -f "$sock"
-	streamtap "$sock" tap0 2>"/tmp/$t.streamtap.log" &
-	st=$!
-	wait_file "$sock" 10
+	local t=profile-stream-$2 sock=/tmp/profile-stream.sock pid
+	streamtap_start "$sock" "/tmp/$t.streamtap.log" ||
+		{ echo "LAB-PROFILE $1 stream FAIL (no streamtap: make lab)"; return; }
 	l2_bg "$t" "$2" -enable-kvm -kernel "$LAB_KERNEL" -initrd "$LAB_INITRD" -nographic -m 256M -smp 1 \
 		-append "$L2_APPEND lab.action=static,iperf3-server lab.ip=192.168.11.3/24 lab.iperf3_sessions=0 lab.iperf3_wait=90" \
 		-netdev "stream,id=n0,server=off,addr.type=unix,addr.path=$sock" -device e1000,netdev=n0,mac=52:55:00:d1:55:03
@@ -175,8 +173,7 @@ profile_stream() {
 	fi
 	l2_stop "$t"
 	l2_join "$t"
-	kill "$st" 2>/dev/null
-	wait "$st" 2>/dev/null
+	streamtap_stop
 }
 
 lab_bridge
