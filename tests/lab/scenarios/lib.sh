@@ -423,13 +423,17 @@ passt_start() {
 	return 1
 }
 
-# passt_stop: end passt_start's passt (it also ends itself when its guest goes: -1).
-passt_stop() {
-	[ -n "${PASST_PID:-}" ] || return 0
-	kill "$PASST_PID" 2>/dev/null
-	wait "$PASST_PID" 2>/dev/null
-	PASST_PID=""
+# bg_stop VAR: end the background helper whose pid is in variable VAR (if any) and clear VAR.
+bg_stop() {
+	local n=$1
+	[ -n "${!n:-}" ] || return 0
+	kill "${!n}" 2>/dev/null
+	wait "${!n}" 2>/dev/null
+	printf -v "$n" '%s' ""
 }
+
+# passt_stop: end passt_start's passt (it also ends itself when its guest goes: -1).
+passt_stop() { bg_stop PASST_PID; }
 
 # for_rounds ROUNDS FN SPEC...: "FN ROUND K SPEC" for each round and spec, interleaved, with
 # the spec's variables set (spec_env: vmm is its VMM); K numbers the specs of a round (two specs
@@ -492,12 +496,7 @@ streamtap_start() {
 }
 
 # streamtap_stop: end streamtap_start's relay (it also ends when its VMM goes).
-streamtap_stop() {
-	[ -n "${STREAMTAP_PID:-}" ] || return 0
-	kill "$STREAMTAP_PID" 2>/dev/null
-	wait "$STREAMTAP_PID" 2>/dev/null
-	STREAMTAP_PID=""
-}
+streamtap_stop() { bg_stop STREAMTAP_PID; }
 
 # lab_scrub [MIB]: before a boot, outside its timing, fault in and give back MIB (default
 # $LAB_SCRUB; unset or 0: nothing) of the lab host's free memory with bench/memscrub. In this
