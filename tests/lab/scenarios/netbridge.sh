@@ -145,17 +145,25 @@ vmpair() {
 	l2_join "$tb"
 	ra=$(pinged "$ta" 10.9.0.2)
 	rb=$(pinged "$tb" 10.9.0.1)
+	# A guest that booted twice was reset mid-test: a triple fault (the lab's, bench/README.md
+	# session 8), which skiff reports and QEMU resets without a word; its peer's transfer then
+	# waits for a server that is gone (session 20's "transfer that stops dead").
+	local g n reset=""
+	for g in "A:$ta" "B:$tb"; do
+		n=$(grep -c 'L2-INIT-OK' "/tmp/l2-${g#*:}.log" 2>/dev/null)
+		[ "${n:-0}" -le 1 ] || reset+="; guest ${g%%:*} (${g#*-?-}) reset mid-test: booted $n times"
+	done
 	if [[ $ra == OK* ]] && [[ $rb == OK* ]]; then
 		result "$test-ping$sfx" PASS "$va($na) <-> $vb($nb): A->B ${ra#OK }"
 	else
-		result "$test-ping$sfx" FAIL "$va($na) <-> $vb($nb): A->B: $ra; B->A: $rb"
+		result "$test-ping$sfx" FAIL "$va($na) <-> $vb($nb): A->B: $ra; B->A: $rb$reset"
 	fi
 	if [ "$iperf" = 1 ]; then
 		l=$(logline "$tb" '^L2-IPERF3 ')
 		if [[ $l == "L2-IPERF3 mbit="* ]]; then
 			result "$test-iperf3" PASS "$vb client -> $va server: ${l#L2-IPERF3 }"
 		else
-			result "$test-iperf3" FAIL "$vb client -> $va server: ${l:-no L2-IPERF3 line} $(logline "$tb" 'L2-IPERF3-OUT .*error' | head -c 100)"
+			result "$test-iperf3" FAIL "$vb client -> $va server: ${l:-no L2-IPERF3 line} $(logline "$tb" 'L2-IPERF3-OUT .*error' | head -c 100)$reset"
 		fi
 	fi
 }
