@@ -36,17 +36,19 @@ complete_items() {
 }
 lines=$LAB_OUT/bench-$stamp.lines
 : >"$lines"
+logs=() # every lab run's console log, read for the table's header
 if [ -n "${BENCH_LOG:-}" ]; then
 	log=$BENCH_LOG # tabulate an earlier run's console log again
+	logs=("$log")
 	complete_items "$log" >"$lines"
 else
 	make -s -C "$LAB_DIR" images
 	# One lab run for everything; when the lab host hangs (LAB.md: now and then, with either
 	# VMM), up to two more for the items not done yet.
-	todo="" logs=()
+	todo=""
 	for attempt in 1 2 3; do
 		log=$LAB_OUT/bench-$stamp-$attempt.log
-		logs+=("${log#"$REPO_DIR"/}")
+		logs+=("$log")
 		rc=0
 		n_items=$((rounds * 4))
 		[ -z "$todo" ] || n_items=$(wc -w <<<"$todo")
@@ -69,7 +71,7 @@ else
 		if [ "$rc" != 3 ] || [ -z "$todo" ] || [ -z "$all" ]; then break; fi
 		echo "bench: the lab host hung in $hung_in; running what is left ($todo) in a new lab run" >&2
 	done
-	log="${logs[*]}"
+	log="${logs[*]#"$REPO_DIR"/}"
 fi
 
 # Goals: metric -> "max ratio skiff/QEMU" (lower is better) or "min ..." (higher is better):
@@ -158,7 +160,7 @@ cp "$csv" "$BENCH_DIR/results/latest.csv"
 echo
 how="$rounds round(s) of A B B A"
 [ -z "${BENCH_LOG:-}" ] || how="re-tabulated from $BENCH_LOG"
-scrub=$(tr -d '\r' <"$log" | sed -n 's/^\[bench\] rounds=.* scrub=\([0-9]*\).*/\1/p' | head -n1)
+scrub=$(cat "${logs[@]}" | tr -d '\r' | sed -n 's/^\[bench\] rounds=.* scrub=\([0-9]*\).*/\1/p' | head -n1)
 echo "skiff vs QEMU 7.2 (-enable-kvm), nested lab, $how after one warm-up boot of each VMM"
 echo "(skiff boots its cached vmlinux from the 2nd boot on); ratios are skiff/QEMU;"
 if [ "${scrub:-0}" != 0 ]; then
