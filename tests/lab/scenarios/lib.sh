@@ -316,7 +316,9 @@ l2_vmm_pid() {
 }
 
 # fact KEY: the value the guest reported as "L2-FACT KEY=VALUE" in the last l2_run.
-fact() { sed -n "s/^L2-FACT $1=//p" "$L2_LOG" 2>/dev/null | tail -n1; }
+# A kernel message can land inside a fact's line (the guest's tty still held the line's end when
+# it powered off: "L2-FACT hres_active=1[    8.607886] reboot: Power down"): cut it off.
+fact() { sed -n "/^L2-FACT $1=/{s/^L2-FACT $1=//;s/\[ *[0-9]*\.[0-9]*\].*//;p}" "$L2_LOG" 2>/dev/null | tail -n1; }
 
 seen() { grep -q -- "$1" "$L2_LOG" 2>/dev/null; }
 
