@@ -299,6 +299,9 @@ l2_join() {
 # logline TAG REGEX: the first line of run TAG's log matching REGEX (extended), or "".
 logline() { grep -m1 -E -- "$2" "/tmp/l2-$1.log" 2>/dev/null || true; }
 
+# l2_boots TAG: how many times TAG's guest reached its init (more than 1: it was reset).
+l2_boots() { grep -c 'L2-INIT-OK' "/tmp/l2-$1.log" 2>/dev/null || true; }
+
 # vmm_stat_cpu PID: utime+stime of PID in seconds (from /proc/PID/stat).
 vmm_stat_cpu() {
 	local stat f hz

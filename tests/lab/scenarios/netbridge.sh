@@ -148,11 +148,11 @@ vmpair() {
 	# A guest that booted twice was reset mid-test: a triple fault (the lab's, bench/README.md
 	# session 8), which skiff reports and QEMU resets without a word; its peer's transfer then
 	# waits for a server that is gone (session 20's "transfer that stops dead").
-	local g n reset=""
-	for g in "A:$ta" "B:$tb"; do
-		n=$(grep -c 'L2-INIT-OK' "/tmp/l2-${g#*:}.log" 2>/dev/null)
-		[ "${n:-0}" -le 1 ] || reset+="; guest ${g%%:*} (${g#*-?-}) reset mid-test: booted $n times"
-	done
+	local n reset=""
+	n=$(l2_boots "$ta")
+	[ "${n:-0}" -le 1 ] || reset+="; guest A ($va) reset mid-test: booted $n times"
+	n=$(l2_boots "$tb")
+	[ "${n:-0}" -le 1 ] || reset+="; guest B ($vb) reset mid-test: booted $n times"
 	if [[ $ra == OK* ]] && [[ $rb == OK* ]]; then
 		result "$test-ping$sfx" PASS "$va($na) <-> $vb($nb): A->B ${ra#OK }"
 	else
@@ -199,7 +199,7 @@ if has reset; then
 		l2_join "$ta"
 		l2_join "$tb"
 		pings=$(grep '^L2-PING 10.9.0.2 ' "/tmp/l2-$ta.log" | head -2 | cut -d' ' -f3 | tr '\n' ' ')
-		boots=$(grep -c 'L2-INIT-OK' "/tmp/l2-$ta.log")
+		boots=$(l2_boots "$ta")
 		if [ "$pings" = "OK OK " ]; then
 			result "stream-reset-$vmm" PASS "server guest pinged its peer on boot 1 and, after its reset, on boot 2: $(grep '^L2-PING 10.9.0.2 ' "/tmp/l2-$ta.log" | sed -n 2p | grep -o 'round-trip.*')"
 		else
